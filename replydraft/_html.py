@@ -200,8 +200,11 @@ def render_signed_reply(signed: SignedReply) -> str:
         ),
         ("words added / removed", f"{m.words_added} / {m.words_removed}"),
         ("unchanged", "yes" if m.unchanged else "no"),
-        ("AI disclaimer", f"{'included' if signed.disclosure.included else 'omitted'} "
-         f"({signed.disclosure.reason}, policy {signed.disclosure.policy.value})"),
+        (
+            "AI disclaimer",
+            f"{'included' if signed.disclosure.included else 'omitted'} "
+            f"({signed.disclosure.reason}, policy {signed.disclosure.policy.value})",
+        ),
     ]
     if signed.seconds_to_sign is not None:
         rows.append(("time to sign", f"{signed.seconds_to_sign:.0f} s"))

@@ -137,9 +137,7 @@ def test_sinks_satisfy_the_protocol(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- JSONL sink
 
 
-def test_jsonl_appends_one_line_per_event_and_fsyncs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_jsonl_appends_one_line_per_event_and_fsyncs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
     real_fsync = os.fsync
 
@@ -250,8 +248,10 @@ def test_jsonl_rotation_with_backups_limit(tmp_path: Path) -> None:
         sink.record(draft_event(make_result(message_id=f"m-{i}"), salt=SALT))
     sink.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["audit.jsonl", "audit.jsonl.1", "audit.jsonl.2"]
-    newest = [json.loads(path.with_name(n).read_text())["message_id"] for n in
-              ("audit.jsonl.2", "audit.jsonl.1", "audit.jsonl")]
+    newest = [
+        json.loads(path.with_name(n).read_text())["message_id"]
+        for n in ("audit.jsonl.2", "audit.jsonl.1", "audit.jsonl")
+    ]
     assert newest == ["m-3", "m-4", "m-5"]
 
 
