@@ -408,7 +408,10 @@ def _observation_value(obs: Any) -> tuple[str | None, float | None, str | None]:
     if obs.valueInteger is not None:
         return str(obs.valueInteger), float(obs.valueInteger), None
     if obs.component:
-        values = [c.valueQuantity for c in obs.component if c.valueQuantity is not None]
+        # systolic before diastolic whatever order the chart stores them in (Synthea: diastolic first)
+        order = {"8480-6": 0, "8462-4": 1}
+        comps = sorted(obs.component, key=lambda c: order.get(_code(c.code) or "", 2))
+        values = [c.valueQuantity for c in comps if c.valueQuantity is not None]
         if values and len({v.unit for v in values}) == 1:
             # blood pressure: "128/82 mm[Hg]"
             return "/".join(_num(v.value) for v in values) + f" {values[0].unit or ''}".rstrip(), None, None

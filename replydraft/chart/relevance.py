@@ -534,6 +534,11 @@ def _asked_labs(text: str, labs: Sequence[Observation]) -> set[str]:
     return keys
 
 
+def _newest_first(problems: Iterable[Problem]) -> list[Problem]:
+    floor = datetime.min.replace(tzinfo=timezone.utc)
+    return sorted(problems, key=lambda p: _aware(p.onset) if p.onset else floor, reverse=True)
+
+
 def _active_first(allergies: Iterable[Allergy]) -> list[Allergy]:
     return sorted(allergies, key=lambda a: 0 if a.clinical_status in (None, "active") else 1)
 
@@ -578,7 +583,9 @@ def select_context(
         ]
 
     def problems() -> list[SelectedFact]:
-        return [SelectedFact(p.citation_id, "problems", _problem_line(p, now)) for p in ctx.problems]
+        # newest onset first: a recent diagnosis is likelier to bear on today's message than a 30-year one
+        ordered = _newest_first(ctx.problems)
+        return [SelectedFact(p.citation_id, "problems", _problem_line(p, now)) for p in ordered]
 
     def encounters(n: int) -> list[SelectedFact]:
         return [
