@@ -19,7 +19,7 @@ import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 SEKMET = REPO / ".venv-fhir" / "bin" / "sekmet"
-STATIC_TOKEN = "replydraft-test-static-token"  # noqa: S105 - a throwaway token for a loopback test server
+STATIC_TOKEN = "replydraft-test-static-token"
 
 
 def sekmet_available() -> bool:

@@ -166,27 +166,33 @@ def test_page_cap_truncates_with_a_flag(server: dict[str, Any]) -> None:
 
 
 def test_unknown_patient_is_not_found(server: dict[str, Any]) -> None:
-    with FHIRChart(server["server"].base_url, auth=_static(), now=NOW) as chart:
-        with pytest.raises(PatientNotFoundError) as info:
-            chart.get_context("no-such-patient")
+    with (
+        FHIRChart(server["server"].base_url, auth=_static(), now=NOW) as chart,
+        pytest.raises(PatientNotFoundError) as info,
+    ):
+        chart.get_context("no-such-patient")
     assert info.value.status_code == 404
     assert "not-found" in info.value.issue_codes
     assert "no-such-patient" not in str(info.value)
 
 
 def test_operation_outcome_becomes_a_typed_error(server: dict[str, Any]) -> None:
-    with FHIRChart(server["server"].base_url, auth=_static(), now=NOW) as chart:
-        with pytest.raises(ChartServerError) as info:
-            chart._get(f"{chart.base_url}/Observation", [("date", "garbage")], "Observation")
+    with (
+        FHIRChart(server["server"].base_url, auth=_static(), now=NOW) as chart,
+        pytest.raises(ChartServerError) as info,
+    ):
+        chart._get(f"{chart.base_url}/Observation", [("date", "garbage")], "Observation")
     assert info.value.status_code == 400
     assert info.value.issue_codes == ("value",)
     assert info.value.resource_type == "Observation"
 
 
 def test_wrong_static_token_is_an_auth_error(server: dict[str, Any]) -> None:
-    with FHIRChart(server["server"].base_url, auth=BearerAuth("wrong"), now=NOW) as chart:
-        with pytest.raises(ChartAuthError) as info:
-            chart.get_context("999")
+    with (
+        FHIRChart(server["server"].base_url, auth=BearerAuth("wrong"), now=NOW) as chart,
+        pytest.raises(ChartAuthError) as info,
+    ):
+        chart.get_context("999")
     assert info.value.status_code == 401
 
 
@@ -217,9 +223,11 @@ async def test_401_refreshes_the_smart_token_once(server: dict[str, Any]) -> Non
 
 def test_unknown_smart_client_is_refused(server: dict[str, Any]) -> None:
     auth = SMARTBackendAuth("not-registered", RSA_KEY, algorithm="RS384", kid="rs1")
-    with FHIRChart(server["server"].base_url, auth=auth, now=NOW) as chart:
-        with pytest.raises(ChartAuthError) as info:
-            chart.get_context("999")
+    with (
+        FHIRChart(server["server"].base_url, auth=auth, now=NOW) as chart,
+        pytest.raises(ChartAuthError) as info,
+    ):
+        chart.get_context("999")
     assert info.value.issue_codes == ("invalid_client",)
 
 
