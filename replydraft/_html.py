@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from .models import DraftResult
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PLACEHOLDER_RE",
+    "render_deid_result",
     "render_deidentified",
     "render_diff",
     "render_draft_result",
@@ -53,6 +54,55 @@ _CSS = """
 
 def _badge(text: str, kind: str) -> str:
     return f'<span class="rd-badge rd-{escape(kind)}">{escape(text)}</span>'
+
+
+class _DeidLike(Protocol):
+    text: str
+
+    @property
+    def spans(self) -> Sequence[Any]: ...
+
+    def reidentify(self, draft_text: str) -> str: ...
+
+
+def render_deid_result(result: _DeidLike, *, show_originals: bool = False) -> str:
+    """Render a :class:`~replydraft.deid.DeidResult`: the de-identified text, placeholders highlighted.
+
+    Each placeholder's tooltip names its entity type. The originals are shown only with
+    ``show_originals=True`` (a placeholder -> original table, via the result's vault).
+
+    Args:
+        result: Anything with ``text``, ``spans`` (items with ``placeholder`` and ``entity_type``) and
+            ``reidentify(text)``.
+        show_originals: Also list what each placeholder stands for. Off by default: notebooks get
+            shared.
+
+    Returns:
+        A self-contained HTML fragment.
+    """
+    kinds: dict[str, str] = {}
+    for span in result.spans:
+        kinds.setdefault(str(span.placeholder), str(span.entity_type))
+    marks = [
+        (m.start(), m.end(), kinds.get(m.group(0), m.group(0)[1:-1]))
+        for m in PLACEHOLDER_RE.finditer(result.text)
+    ]
+    counts: dict[str, int] = {}
+    for kind in kinds.values():
+        counts[kind] = counts.get(kind, 0) + 1
+    summary = ", ".join(f"{escape(k)} {n}" for k, n in sorted(counts.items())) or "nothing found"
+    parts = [
+        _CSS,
+        '<div class="replydraft rd-deid">',
+        _badge("DE-IDENTIFIED", "neutral"),
+        f'<span class="rd-meta">{len(kinds)} placeholder(s): {summary}</span>',
+        render_deidentified(result.text, marks),
+    ]
+    if show_originals and kinds:
+        rows = [(ph, f"{kind}: {result.reidentify(ph)}") for ph, kind in kinds.items()]
+        parts.append("<h4>Originals (PHI)</h4>" + _table(rows))
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def render_deidentified(text: str, spans: Iterable[tuple[int, int, str]] | None = None) -> str:

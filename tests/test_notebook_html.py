@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from replydraft._html import render_deidentified, render_diff, render_draft_result
 from replydraft.models import Citation, DraftResult, ErrorInfo, Flag, Intent, Triage, Urgency
 
@@ -90,3 +92,53 @@ def test_signed_reply_html_has_metrics_disclosure_and_diff() -> None:
     assert "edit distance ratio" in html and "ROUGE-1" in html
     assert "licensed_clinician_reviewed" in html
     assert "<ins>" in html and "a bit high at" in html
+
+
+class _Span:
+    def __init__(self, placeholder: str, entity_type: str) -> None:
+        self.placeholder = placeholder
+        self.entity_type = entity_type
+
+
+class _Deid:
+    text = "Hi [PROVIDER_1], this is [PATIENT_NAME_1] <call> [PHONE_1]"
+    spans = (
+        _Span("[PROVIDER_1]", "PROVIDER"),
+        _Span("[PATIENT_NAME_1]", "NAME"),
+        _Span("[PHONE_1]", "PHONE"),
+    )
+    _originals: ClassVar[dict[str, str]] = {
+        "[PROVIDER_1]": "Okafor",
+        "[PATIENT_NAME_1]": "Maria",
+        "[PHONE_1]": "608-555-0118",
+    }
+
+    def reidentify(self, draft_text: str) -> str:
+        for ph, orig in self._originals.items():
+            draft_text = draft_text.replace(ph, orig)
+        return draft_text
+
+
+def test_deid_result_html_highlights_placeholders_and_hides_originals() -> None:
+    from replydraft._html import render_deid_result
+
+    html = render_deid_result(_Deid())
+    assert '<span class="rd-ph" title="NAME">[PATIENT_NAME_1]</span>' in html
+    assert '<span class="rd-ph" title="PHONE">[PHONE_1]</span>' in html
+    assert "NAME 1, PHONE 1, PROVIDER 1" in html and "&lt;call&gt;" in html
+    for original in ("Okafor", "Maria", "608-555-0118"):
+        assert original not in html
+    shown = render_deid_result(_Deid(), show_originals=True)
+    assert "NAME: Maria" in shown and "PHONE: 608-555-0118" in shown
+
+
+def test_deid_result_html_with_the_real_deidentifier() -> None:
+    from replydraft._html import render_deid_result
+    from replydraft.deid import Deidentifier, KnownIdentifiers
+
+    r = Deidentifier().deidentify(
+        "Hi, this is Maria Lopez, call me at 608-555-0118", known=KnownIdentifiers(names=["Maria Lopez"])
+    )
+    html = render_deid_result(r)
+    assert "Lopez" not in html and "608-555-0118" not in html
+    assert html.count('class="rd-ph"') == len({s.placeholder for s in r.spans}) >= 2
