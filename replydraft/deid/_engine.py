@@ -1,0 +1,335 @@
+"""Deidentifier: runs every recognizer, resolves overlaps, applies the allow-list, fills the vault."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from replydraft.deid._gazetteer import gazetteers
+from replydraft.deid._known import KnownIdentifiers
+from replydraft.deid._names import EPONYM_RES, NameFinder, fold, known_value_hits, tokenize
+from replydraft.deid._patterns import find_structured
+from replydraft.deid._vault import _LOOSE_PLACEHOLDER_RE, PlaceholderVault
+from replydraft.errors import ConfigurationError, DeidentificationError, InvalidMessageError
+
+__all__ = ["DeidResult", "DeidSpan", "Deidentifier"]
+
+log = logging.getLogger(__name__)
+
+Hit = tuple[int, int, str]
+
+# When spans overlap they are merged into one; the merged span takes the highest-ranked type.
+_RANK = {
+    "LITERAL": 100,
+    "PATIENT_NAME": 90,
+    "EMAIL": 80,
+    "URL": 78,
+    "SSN": 76,
+    "PHONE": 74,
+    "IP_ADDRESS": 72,
+    "ID": 70,
+    "ADDRESS": 60,
+    "DATE": 55,
+    "AGE": 54,
+    "PROVIDER": 50,
+    "NAME": 45,
+    "ZIP": 40,
+    "LOCATION": 35,
+    "ORGANIZATION": 30,
+}
+_NAME_TYPES = frozenset({"PATIENT_NAME", "NAME", "PROVIDER", "LOCATION", "ORGANIZATION"})
+_MAX_LEN = 100_000
+
+
+@dataclass(frozen=True)
+class DeidSpan:
+    """One replaced stretch of the original text.
+
+    Attributes:
+        start: Offset of the first character in the ORIGINAL text.
+        end: Offset one past the last character in the ORIGINAL text.
+        entity_type: ``NAME`` (the patient's own name too), ``PROVIDER``, ``DATE``, ``AGE``, ``PHONE``,
+            ``EMAIL``, ``URL``, ``IP_ADDRESS``, ``SSN``, ``ID``, ``ADDRESS``, ``LOCATION``, ``ZIP``,
+            ``ORGANIZATION`` or ``LITERAL`` (placeholder-shaped text the writer typed, escaped).
+        placeholder: The placeholder that replaced it, e.g. ``[PATIENT_NAME_1]``.
+    """
+
+    start: int
+    end: int
+    entity_type: str
+    placeholder: str
+
+
+@dataclass(frozen=True)
+class DeidResult:
+    """The de-identified text, what was replaced, and the vault that reverses it.
+
+    The vault is PHI: it is excluded from ``repr`` and refuses pickling.
+
+    Attributes:
+        text: The text with placeholders.
+        spans: Replaced spans, in order, with offsets into the original text.
+        vault: The placeholder vault used (shared across calls when one was passed in).
+    """
+
+    text: str = field(repr=False)
+    spans: tuple[DeidSpan, ...]
+    vault: PlaceholderVault = field(repr=False)
+
+    def reidentify(self, draft_text: str) -> str:
+        """Restore the originals in ``draft_text`` (same as ``self.vault.reidentify``)."""
+        return self.vault.reidentify(draft_text)
+
+
+class Deidentifier:
+    """Replace PHI in portal messages and chart lines with typed, numbered, reversible placeholders.
+
+    Construction is cheap; Presidio, the word lists and the drug lexicon load on first use. One
+    instance is safe to share across threads.
+
+    Example:
+        >>> d = Deidentifier()
+        >>> r = d.deidentify("Hi Dr. Okafor, this is Maria, call 608-555-0118",
+        ...                  known=KnownIdentifiers(names=["Maria Lopez"]))
+        >>> r.text
+        'Hi Dr. [PROVIDER_1], this is [PATIENT_NAME_1], call [PHONE_1]'
+        >>> r.reidentify("Hello [PATIENT_NAME_1]")
+        'Hello Maria'
+
+    Args:
+        redact_providers: Replace clinicians' and staff names with ``[PROVIDER_n]`` (default). They are
+            not Safe-Harbor identifiers, but they narrow down who the patient is.
+        use_presidio: Run Presidio's pattern recognizers (default). Off only for experiments.
+        spacy_model: Name or path of an installed spaCy model to add its NER (optional; never needed and
+            never downloaded).
+    """
+
+    def __init__(
+        self,
+        *,
+        redact_providers: bool = True,
+        use_presidio: bool = True,
+        spacy_model: str | None = None,
+    ) -> None:
+        if spacy_model is not None and not isinstance(spacy_model, str):
+            raise ConfigurationError("spacy_model must be a model name or a path")
+        self.redact_providers = redact_providers
+        self.use_presidio = use_presidio
+        self.spacy_model = spacy_model
+        self._lock = threading.Lock()
+        self._names: NameFinder | None = None
+        self._drugs: Any = None
+        self._presidio: Any = None
+        self._nlp: Any = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Deidentifier(redact_providers={self.redact_providers}, use_presidio={self.use_presidio}, "
+            f"spacy_model={self.spacy_model!r})"
+        )
+
+    # ------------------------------------------------------------------ lazy parts
+
+    def _load(self) -> NameFinder:
+        if self._names is None:
+            with self._lock:
+                if self._names is None:
+                    from replydraft._drugs import drug_lexicon
+
+                    self._drugs = drug_lexicon()
+                    if self.use_presidio:
+                        from replydraft.deid._presidio import PresidioPatterns
+
+                        presidio = PresidioPatterns()
+                        try:
+                            presidio.engine()
+                        except Exception as exc:  # pragma: no cover - depends on the installed presidio
+                            raise DeidentificationError("could not build the Presidio analyzer") from exc
+                        self._presidio = presidio
+                    if self.spacy_model is not None:
+                        self._nlp = _load_spacy(self.spacy_model)
+                    self._names = NameFinder(gazetteers(), self._drugs)
+        return self._names
+
+    def warm_up(self) -> None:
+        """Load everything now (Presidio, word lists, drug lexicon) instead of on the first message."""
+        self._load()
+
+    # ------------------------------------------------------------------ main
+
+    def deidentify(
+        self,
+        text: str,
+        known: KnownIdentifiers | None = None,
+        vault: PlaceholderVault | None = None,
+    ) -> DeidResult:
+        """Replace PHI in ``text`` with placeholders.
+
+        Args:
+            text: A portal message or a rendered chart line.
+            known: What the chart knows about the sender (matched even when misspelt or re-formatted).
+            vault: The request's vault; pass the same one for the message and every chart line so the same
+                value gets the same placeholder. A new one is made when None.
+
+        Returns:
+            The de-identified text, the replaced spans and the vault.
+
+        Raises:
+            InvalidMessageError: ``text`` is not a string or is absurdly long.
+            DeidentificationError: a recognizer failed (nothing is returned half-done).
+        """
+        if not isinstance(text, str):
+            raise InvalidMessageError("text to de-identify must be a str", reason="not_text")
+        if len(text) > _MAX_LEN:
+            raise InvalidMessageError("text to de-identify is too long", reason="too_long", length=len(text))
+        if vault is None:
+            vault = PlaceholderVault()
+        if not text:
+            return DeidResult(text="", spans=(), vault=vault)
+        names = self._load()
+        try:
+            merged = self._spans(text, known, names)
+        except (InvalidMessageError, DeidentificationError):
+            raise
+        except Exception as exc:
+            raise DeidentificationError(f"a recognizer failed ({type(exc).__name__})") from exc
+
+        out: list[str] = []
+        spans: list[DeidSpan] = []
+        pos = 0
+        for start, end, kind in merged:
+            if kind == "PROVIDER" and not self.redact_providers:
+                continue
+            ph = vault.add(kind, text[start:end])
+            out.append(text[pos:start])
+            out.append(ph)
+            pos = end
+            spans.append(DeidSpan(start, end, "NAME" if kind == "PATIENT_NAME" else kind, ph))
+        out.append(text[pos:])
+        log.debug("deidentified %d chars: %d spans", len(text), len(spans))
+        return DeidResult(text="".join(out), spans=tuple(spans), vault=vault)
+
+    def _spans(self, text: str, known: KnownIdentifiers | None, names: NameFinder) -> list[Hit]:
+        toks, mode = tokenize(text)
+        hits: list[Hit] = []
+        for m in _LOOSE_PLACEHOLDER_RE.finditer(text):
+            hits.append((m.start(), m.end(), "LITERAL"))
+        hits.extend(find_structured(text))
+        if self._presidio is not None:
+            hits.extend(self._presidio.find(text))
+        hits.extend(known_value_hits(text, known))
+        name_hits = list(names.find(text, toks, mode, known))
+        if self._nlp is not None:
+            name_hits.extend(_spacy_hits(self._nlp, text))
+
+        # allow-list: drug names and eponymous conditions are never names, places or organisations
+        allowed: list[tuple[int, int]] = [(d.start, d.end) for d in self._drugs.find(text)]
+        allowed.extend((t.start, t.end) for t in toks if t.low in names.gaz.allow)
+        for rx in EPONYM_RES:
+            allowed.extend((m.start(), m.end()) for m in rx.finditer(text))
+
+        def is_allowed(s: int, e: int) -> bool:
+            return any(a <= s and e <= b for a, b in allowed)
+
+        for s, e, kind in name_hits:
+            if kind != "PATIENT_NAME" and is_allowed(s, e):
+                continue
+            hits.append((s, e, kind))
+        hits = [
+            h for h in hits if not (h[2] in _NAME_TYPES and h[2] != "PATIENT_NAME" and is_allowed(h[0], h[1]))
+        ]
+
+        # a name found once is redacted wherever else it occurs ("Max Day ... Max")
+        hits.extend(self._propagate(text, toks, mode, hits, names))
+        return _merge(text, hits)
+
+    def _propagate(
+        self, text: str, toks: list[Any], mode: str, hits: list[Hit], names: NameFinder
+    ) -> list[Hit]:
+        surfaces: dict[str, str] = {}
+        common = names.gaz.common
+        for s, e, kind in hits:
+            if kind in ("PATIENT_NAME", "NAME", "PROVIDER"):
+                for part in re.findall(r"[^\W\d_][\w'’-]*", text[s:e]):
+                    low = fold(part)
+                    if len(low) >= 2 and (low not in common or kind == "PATIENT_NAME"):
+                        surfaces.setdefault(low, kind)
+        if not surfaces:
+            return []
+        out: list[Hit] = []
+        for t in toks:
+            found = surfaces.get(t.low)
+            if found is None:
+                continue
+            if t.low in common and not (mode == "normal" and t.cap and not t.initial):
+                continue
+            out.append((t.start, t.end, found))
+        return out
+
+
+def _merge(text: str, hits: list[Hit]) -> list[Hit]:
+    """Union of overlapping spans (trimmed of spaces and punctuation), each with its best-ranked type."""
+    cleaned: list[Hit] = []
+    for s, e, kind in hits:
+        while s < e and (text[s].isspace() or text[s] in ",;:()\"'"):
+            s += 1
+        while e > s and (text[e - 1].isspace() or text[e - 1] in ",;:()\"'!?"):
+            e -= 1
+        if e > s:
+            cleaned.append((s, e, kind))
+    cleaned.sort(key=lambda h: (h[0], -h[1]))
+    merged: list[Hit] = []
+    for s, e, kind in cleaned:
+        if merged and s < merged[-1][1]:
+            ps, pe, pk = merged[-1]
+            if kind == "LITERAL" or pk == "LITERAL":
+                # escaped placeholder text stays exactly itself
+                if pk == "LITERAL":
+                    continue
+                merged[-1] = (s, e, kind)
+                continue
+            best = kind if _RANK.get(kind, 0) > _RANK.get(pk, 0) else pk
+            merged[-1] = (ps, max(pe, e), best)
+        else:
+            merged.append((s, e, kind))
+    return merged
+
+
+def _load_spacy(model: str) -> Any:
+    try:
+        import spacy
+
+        return spacy.load(model, disable=["parser", "lemmatizer", "tagger", "attribute_ruler"])
+    except Exception as exc:
+        raise ConfigurationError(
+            "the spaCy model given as spacy_model could not be loaded; install it first, or pass "
+            "spacy_model=None (the default needs no model)"
+        ) from exc
+
+
+_SPACY_MAP = {
+    "PERSON": "NAME",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "FAC": "ADDRESS",
+    "ORG": "ORGANIZATION",
+    "DATE": "DATE",
+}
+_DURATION = re.compile(
+    r"\b(?:days?|weeks?|months?|years?|hours?|minutes?|ago|today|yesterday|tomorrow|"
+    r"tonight|morning|evening|night|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+
+
+def _spacy_hits(nlp: Any, text: str) -> list[Hit]:
+    out: list[Hit] = []
+    for ent in nlp(text).ents:
+        kind = _SPACY_MAP.get(ent.label_)
+        if kind is None or (kind == "DATE" and _DURATION.search(ent.text)):
+            continue
+        out.append((ent.start_char, ent.end_char, kind))
+    return out

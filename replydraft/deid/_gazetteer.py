@@ -1,0 +1,46 @@
+"""Word lists (names, places, common words), loaded once and lazily from ``deid/data``."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from importlib import resources
+
+__all__ = ["Gazetteers", "gazetteers"]
+
+
+@dataclass(frozen=True)
+class Gazetteers:
+    first: frozenset[str]
+    last: frozenset[str]
+    common: frozenset[str]
+    dictionary: frozenset[str]
+    places: frozenset[str]
+    states: frozenset[str]
+    allow: frozenset[str]
+
+
+def _read(name: str) -> frozenset[str]:
+    raw = resources.files("replydraft.deid").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return frozenset(w for w in raw.splitlines() if w and not w.startswith("#"))
+
+
+_lock = threading.Lock()
+_cache: Gazetteers | None = None
+
+
+def gazetteers() -> Gazetteers:
+    global _cache
+    if _cache is None:
+        with _lock:
+            if _cache is None:
+                _cache = Gazetteers(
+                    first=_read("first_names.txt"),
+                    last=_read("last_names.txt"),
+                    common=_read("common_words.txt"),
+                    dictionary=_read("dictionary_words.txt"),
+                    places=_read("us_places.txt"),
+                    states=_read("us_states.txt"),
+                    allow=_read("allow_terms.txt"),
+                )
+    return _cache

@@ -1,0 +1,581 @@
+"""Person names: chart-aware fuzzy matching, message-layout rules and gazetteers with a common-word guard.
+
+Why rules and word lists rather than a statistical model: no spaCy model may be downloaded here (nor,
+often, in hospitals), and portal messages are short, informal and often lower-case or ALL CAPS, where
+capitalisation-trained NER is weakest. Layout (greetings, sign-offs, "my son X", "Dr X") and the chart
+carry most of the signal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from replydraft.deid._gazetteer import Gazetteers
+from replydraft.deid._known import KnownIdentifiers, dob_forms
+
+__all__ = ["EPONYM_RES", "NameFinder", "Token", "fold", "known_value_hits", "tokenize"]
+
+
+def _words(text: str) -> frozenset[str]:
+    """A word list written as text (reads better than a list literal)."""
+    return frozenset(text.split())
+
+
+Hit = tuple[int, int, str]
+
+_WORD = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W_])?")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    text: str
+    low: str  # folded: lower-case, accents stripped, possessive removed
+    cap: bool  # Capitalised (first upper, not all caps) - or any token when the message has no case signal
+    upper: bool
+    initial: bool  # first word of a sentence or line
+
+
+def fold(s: str) -> str:
+    """Lower-case and strip accents (Lucía -> lucia) so chart and text spellings meet."""
+    s = unicodedata.normalize("NFKD", s.casefold())
+    return "".join(c for c in s if not unicodedata.combining(c)).replace("’", "'")
+
+
+def _strip_possessive(text: str) -> str:
+    for suf in ("'s", "’s", "'", "’"):
+        if text.endswith(suf) and len(text) > len(suf) + 1:
+            return text[: -len(suf)]
+    return text
+
+
+def tokenize(text: str) -> tuple[list[Token], str]:
+    """Word tokens and the message's case mode: ``normal``, ``lower`` or ``caps``."""
+    raw = list(_WORD.finditer(text))
+    alpha = [m.group(0) for m in raw if len(m.group(0)) > 1]
+    n = max(len(alpha), 1)
+    n_upper = sum(1 for w in alpha if w.isupper())
+    n_cap = sum(1 for w in alpha if w[0].isupper())
+    mode = "normal"
+    if n_upper / n > 0.6:
+        mode = "caps"
+    elif n_cap / n < 0.04 or (n_cap <= 1 and n >= 8):
+        mode = "lower"
+    toks: list[Token] = []
+    for m in raw:
+        w = m.group(0)
+        stripped = _strip_possessive(w)
+        end = m.start() + len(stripped)
+        j = m.start() - 1
+        while j >= 0 and text[j] in " \t\"'(*-–—•>":
+            j -= 1
+        initial = j < 0 or text[j] in ".!?\n:;"
+        upper = stripped.isupper() and len(stripped) > 1
+        cap = stripped[0].isupper() and not upper if mode == "normal" else True
+        toks.append(Token(m.start(), end, stripped, fold(stripped), cap, upper, initial))
+    return toks, mode
+
+
+# words that are never names on their own, whatever a gazetteer says
+_STOP = _words(
+    """
+    i im i'm ive i've id i'd ill i'll me my mine we us our you your he him his she her they them their it
+    its a an the and or but so if of in on at to for from by with about as into than then that this these
+    those dr doctor doc nurse np pa rn md do mr mrs ms miss mx sir madam maam ma'am dear hi hello hey
+    thanks thank thx ty regards sincerely best cheers love god bless team staff office clinic hospital
+    pharmacy everyone all there mom mum dad mother father son daughter wife husband sister brother
+    grandma grandpa aunt uncle baby kid kids boss monday tuesday wednesday thursday friday saturday
+    sunday mon tue tues wed thu thur thurs fri sat sun today tomorrow yesterday tonight morning afternoon
+    evening night week weekend month year january february march april may june july august september
+    october november december jan feb mar apr jun jul aug sep sept oct nov dec christmas easter
+    thanksgiving halloween yes no not ok okay please pls plz sorry just also still really very been being
+    have has had was were is are am be would could should can cant can't dont don't didnt didn't doesnt
+    isnt wasnt wont won't lol idk btw fyi asap appt meds rx er icu ob gyn obgyn pcp pt ot er urgent care
+    mychart portal covid flu hmo ppo medicare medicaid english spanish american mexican chinese thai
+    indian african asian latino hispanic jesus lord christ bible church amen insurance dept department
+    center centre medical health services unit floor room
+    """
+)
+_TITLES_PROVIDER = (
+    r"dr|doctor|doc|nurse|np|pa|pa-c|rn|lpn|cna|pharmacist|therapist|midwife|physio|dentist|surgeon|"
+    r"counselor|counsellor|chaplain|dietitian|dietician|nurse practitioner|physician assistant|"
+    r"provider|prof|professor|coordinator|scheduler|receptionist|tech|technician|aide|case manager|"
+    r"social worker|sw|nurse navigator|navigator|cardiologist|oncologist|neurologist|dermatologist|"
+    r"rheumatologist|endocrinologist|urologist|psychiatrist|psychologist|podiatrist|optometrist|"
+    r"ophthalmologist|pediatrician|gastroenterologist|pulmonologist|nephrologist|surgeon|ob|obgyn|ob-gyn|"
+    r"pcp|gp|hospitalist|anesthesiologist|radiologist|audiologist|chiropractor|physical therapist|pt|ot"
+)
+_TITLES_PERSON = (
+    r"mr|mrs|ms|miss|mx|sgt|officer|coach|pastor|rev|reverend|father|fr|sister|brother|judge|attorney|lawyer|"
+    r"teacher|principal|agent|adjuster|caseworker|rep"
+)
+_KIN = (
+    r"son|daughter|wife|husband|partner|spouse|mom|mother|mum|dad|father|brother|sister|grandson|granddaughter|"
+    r"grandma|grandmother|grandpa|grandfather|granny|nana|papa|aunt|auntie|uncle|niece|nephew|cousin|friend|"
+    r"neighbor|neighbour|boyfriend|girlfriend|fiance|fiancee|fiancé|caregiver|carer|roommate|kid|child|baby|"
+    r"boss|coworker|co-worker|stepson|stepdaughter|stepmom|stepdad|twin|sibling|granddad|in-law|"
+    r"mother-in-law|father-in-law|sister-in-law|brother-in-law|son-in-law|daughter-in-law|ex|ex-wife|"
+    r"ex-husband|toddler|infant|newborn|grandchild|grandkid|godson|goddaughter|guardian|sitter|babysitter|"
+    r"nanny|aide|supervisor|manager|landlord|pastor|sponsor|buddy|bestie|colleague|classmate|teammate|"
+    r"youngest|oldest|eldest|little one|other half|hubby"
+)
+_PROVIDER_CTX = re.compile(
+    rf"(?:^|(?<=[^\w]))(?:{_TITLES_PROVIDER})\.?\s+(?:(?:is|was)\s+)?(?=\S)", re.IGNORECASE
+)
+_PERSON_TITLE_CTX = re.compile(rf"\b(?:{_TITLES_PERSON})\.?\s+(?=\S)", re.IGNORECASE)
+_KIN_CTX = re.compile(
+    rf"\b(?:my|our|his|her|their|your|the|a)\s+(?:(?:little|older|younger|big|baby|adult|late|ex|step|"
+    rf"twin|\d+[- ]?(?:yo|y/o|year[- ]old|month[- ]old))\s+)?(?:{_KIN})s?(?:'s)?\s*,?\s+"
+    r"(?:(?:is|was|named|called)\s+)?(?=\S)",
+    re.IGNORECASE,
+)
+_SELF_CTX = re.compile(
+    r"\b(?:this\s+is|it'?s|it\s+is|i\s+am|i'?m|im|my\s+name\s+is|name'?s|name\s+is|named|called|call\s+me|"
+    r"signed|sign(?:ed)?\s+by|from|ask\s+for|speak\s+(?:to|with)|talk(?:ed)?\s+(?:to|with)|spoke\s+(?:to|with)|"
+    r"per|cc|attn|attention|contact|reach|tell|told|asked|and\s+me|me\s+and|with|for|patient|pt|re)\b[,:]?\s+(?=\S)",
+    re.IGNORECASE,
+)
+_GREETING = re.compile(
+    r"(?:^|\n)\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening|day)|greetings|attn|to|yo|hiya|morning|"
+    r"afternoon|evening|howdy)\b[ ,!]*(?:(?:dr|doctor|doc|nurse|np|pa)\.?\s+)?(?=\S)",
+    re.IGNORECASE,
+)
+_SIGNOFF = re.compile(
+    r"(?:^|[\n.!?]\s*|\s)(?:thanks(?:\s+(?:so\s+much|again|a\s+lot|in\s+advance))?|thank\s+you(?:\s+(?:so\s+much|again|"
+    r"in\s+advance))?|thx|ty|best(?:\s+regards|\s+wishes)?|regards|kind\s+regards|warm\s+regards|sincerely|"
+    r"cheers|love|blessings|god\s+bless|take\s+care|respectfully|warmly|gratefully|appreciate\s+it|"
+    r"yours(?:\s+truly)?|v/r|xo|xoxo|-+|–|—|~)\s*[,!.:]*\s+(?=\S)",
+    re.IGNORECASE,
+)
+_HERE = re.compile(r"(?:^|\n)\s*([^\W\d_][\w'’-]*)\s+here\b", re.IGNORECASE)
+_CREDENTIAL = re.compile(
+    r",?\s+(?:MD|M\.D\.|DO|D\.O\.|RN|NP|FNP|FNP-C|APRN|PA|PA-C|LPN|CNM|DPM|PharmD|DDS|DMD|LCSW|PhD|CRNA|BSN|MSN)\b"
+)
+_PARTICLES = _words(
+    """
+    van von de del della di da la le bin ibn al el abu st mac mc dos das du ter ten
+    """
+)
+_EPONYM = re.compile(
+    r"\b(?:parkinson|crohn|alzheimer|hashimoto|graves|addison|cushing|raynaud|sjogren|sjögren|tourette|"
+    r"huntington|lou\s+gehrig|gehrig|asperger|lyme|guillain|barré|hodgkin|non-hodgkin|meniere|ménière|"
+    r"epstein|kawasaki|paget|osgood|schlatter|marfan|ehlers|danlos|barrett|dupuytren|heimlich|pap|apgar|"
+    r"foley|holter|epley|valsalva|babinski|achilles|buerger|behcet|behçet|kaposi|legionnaire|munchausen|"
+    r"peyronie|reye|klinefelter|wernicke|korsakoff|whipple|zollinger|kegel|heberden|bouchard|scheuermann|"
+    r"perthes|quervain|hirschsprung|nissen|lasik|mohs|doppler|cesarean|caesarean|braxton|hicks|charcot|"
+    r"tinel|phalen|covid|medicare|medicaid|epipen|dexcom|omnipod|fitbit|cpap|bipap|mychart|down\s+syndrome|"
+    r"bell'?s\s+palsy|baker'?s\s+cyst|tay[- ]sachs|stevens[- ]johnson|guillain[- ]barr[eé])"
+    r"(?:'s|’s|s'|s)?(?=\W|$)",
+    re.IGNORECASE,
+)
+# any capitalised word followed by a disease word is an eponym ("Wilson's disease", "Still's disease")
+_EPONYM_FOLLOW = re.compile(
+    r"\b[A-Za-z][\w-]*(?:'s|’s|s'|s)?\s+(?:disease|syndrome|palsy|cyst|esophagus|contracture|phenomenon|"
+    r"maneuver|manoeuvre|neuroma|ulcer|neuralgia|thyroiditis|lymphoma|sarcoma|ataxia|anomaly)\b",
+    re.IGNORECASE,
+)
+EPONYM_RES = (_EPONYM, _EPONYM_FOLLOW)
+# a capitalised word that ends like a medical term is not a surname
+_MEDICAL_END = re.compile(
+    r"(?:itis|osis|emia|aemia|ectomy|otomy|ostomy|ology|ologist|gram|graphy|scopy|pathy|plasty|algia|"
+    r"oma|uria|penia|cytosis|trophy|plegia|sclerosis|azole|mab|nib|pril|sartan|olol|"
+    r"statin|dipine|cillin|mycin|cycline|floxacin|vir|tide|gliptin|gliflozin|parin|xaban|zepam|zolam|"
+    r"oxetine|triptan|profen|codone|morphone)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _KnownName:
+    kind: str  # PATIENT_NAME | NAME | PROVIDER
+    common: bool
+
+
+class NameFinder:
+    """Finds person names (and chart-known identifiers) in one message."""
+
+    def __init__(self, gaz: Gazetteers, drug_names: object) -> None:
+        self.gaz = gaz
+        self.drugs = drug_names  # supports ``in`` (replydraft._drugs.DrugLexicon)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _is_drug(self, low: str) -> bool:
+        return low in self.gaz.allow or low in self.drugs  # type: ignore[operator]
+
+    def _never_name(self, tok: Token) -> bool:
+        return tok.low in _STOP or len(tok.low) < 2 or self._is_drug(tok.low)
+
+    def _nameish(self, tok: Token, mode: str, *, strict: bool) -> bool:
+        """Could this token be (part of) a name in a slot the layout says holds a name?"""
+        if self._never_name(tok):
+            return False
+        low = tok.low
+        g = self.gaz
+        if mode == "normal":
+            if tok.cap or tok.upper:
+                # capitalised words in a name slot: names unless they are common words (then must be in the
+                # first-name list too: "Thanks, Will" is a name, "Thanks, Much" is not)
+                if low in g.common:
+                    return low in g.first or low in g.last if not strict else low in g.first
+                return True
+            # lower-case word in a normal-case message: only a non-word ("somchai") or a rare gazetteer name
+            if strict:
+                return False
+            return low not in g.dictionary and (low in g.first or low in g.last)
+        # lower / caps: no case signal
+        if low in g.common:
+            return False
+        if low in g.first or low in g.last:
+            return True
+        return not strict and low not in g.dictionary and len(low) >= 3
+
+    def _extend(self, toks: list[Token], i: int, text: str, mode: str, max_words: int = 3) -> int:
+        """Index one past the last token of a name starting at token i (initials, particles, surnames)."""
+        j = i + 1
+        while j < len(toks) and j - i < max_words:
+            prev, tok = toks[j - 1], toks[j]
+            gap = text[prev.end : tok.start]
+            if prev.end != toks[j - 1].start + len(toks[j - 1].text):
+                break
+            # allow a middle initial "Maria T. Lopez" and a nickname in parens
+            if (
+                not re.fullmatch(r"\s|\s?[A-Z]\.\s|\.?\s|\s\(|\)\s|\s+", gap) or "\n" in gap
+            ) and not re.fullmatch(r"\s+[A-Z]\.\s+", gap):
+                break
+            if text[prev.start : prev.start + len(prev.text) + 2].endswith(("'s", "’s")):
+                break
+            if tok.low in _PARTICLES and j + 1 < len(toks):
+                j += 1
+                continue
+            if self._never_name(tok):
+                break
+            g = self.gaz
+            if mode == "normal":
+                if not (tok.cap or (tok.upper and len(tok.low) > 1)):
+                    break
+                if tok.low in g.common and tok.low not in g.last:
+                    break
+            else:
+                if tok.low in g.common or (tok.low in g.dictionary and tok.low not in g.last):
+                    break
+            j += 1
+        return j
+
+    # ------------------------------------------------------------------ main
+
+    def find(self, text: str, toks: list[Token], mode: str, known: KnownIdentifiers | None) -> Iterator[Hit]:
+        """Yield name hits (entity types PATIENT_NAME, NAME, PROVIDER) and chart-known identifier hits."""
+        by_start = {t.start: k for k, t in enumerate(toks)}
+        known_names = self._known_names(known)
+
+        def tok_at(pos: int) -> int | None:
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+            k = by_start.get(pos)
+            if k is None and pos < len(text) and text[pos] in "\"'(":
+                k = by_start.get(pos + 1)
+            return k
+
+        def slot(pos: int, kind: str, strict: bool, max_words: int = 3) -> Iterator[Hit]:
+            k = tok_at(pos)
+            if k is None:
+                return
+            tok = toks[k]
+            if tok.low in _STOP and tok.low not in ("mary",):
+                return
+            if not self._nameish(tok, mode, strict=strict) and tok.low not in known_names:
+                return
+            j = self._extend(toks, k, text, mode, max_words)
+            yield (tok.start, toks[j - 1].end, kind)
+
+        # 1. chart-known names (exact and fuzzy)
+        if known_names:
+            yield from self._match_known(toks, mode, known_names)
+        # 2. layout
+        for m in _PROVIDER_CTX.finditer(text):
+            # a title in lower-case text ("dr chen-whitaker"): the next word is a name unless common
+            yield from slot(m.end(), "PROVIDER", strict=False)
+        for m in _PERSON_TITLE_CTX.finditer(text):
+            yield from slot(m.end(), "NAME", strict=False)
+        for m in _KIN_CTX.finditer(text):
+            yield from slot(m.end(), "NAME", strict=mode != "normal")
+        for m in _SELF_CTX.finditer(text):
+            yield from slot(m.end(), "NAME", strict=True)
+        for m in _GREETING.finditer(text):
+            # the addressee of a portal message is the care team
+            if m.start() > 0 and text[m.start()] != "\n":
+                continue
+            yield from slot(m.end(), "PROVIDER", strict=mode != "normal")
+        for m in _SIGNOFF.finditer(text):
+            yield from slot(m.end(), "NAME", strict=False)
+        for m in _HERE.finditer(text):
+            k = by_start.get(m.start(1))
+            if k is not None and self._nameish(toks[k], mode, strict=True):
+                yield (toks[k].start, toks[k].end, "NAME")
+        for m in _CREDENTIAL.finditer(text):
+            # "Jane Roe, NP": walk back over the name
+            k = None
+            for idx in range(len(toks) - 1, -1, -1):
+                if toks[idx].end <= m.start():
+                    k = idx
+                    break
+            if k is not None and (toks[k].cap or toks[k].upper) and not self._never_name(toks[k]):
+                s = k
+                while (
+                    s > 0
+                    and k - s < 2
+                    and (toks[s - 1].cap or toks[s - 1].upper)
+                    and not self._never_name(toks[s - 1])
+                    and "\n" not in text[toks[s - 1].end : toks[s].start]
+                ):
+                    s -= 1
+                yield (toks[s].start, toks[k].end, "PROVIDER")
+        yield from self._signature_lines(text, toks, mode)
+        # 3. gazetteers and unknown capitalised words
+        yield from self._gazetteer(text, toks, mode)
+
+    def _signature_lines(self, text: str, toks: list[Token], mode: str) -> Iterator[Hit]:
+        """Short lines made only of name-like words: signature blocks, "Gloria Petrakis" on its own line."""
+        pos = 0
+        lines = text.split("\n")
+        for li, line in enumerate(lines):
+            start = pos
+            pos += len(line) + 1
+            body = line.strip().strip("-–—~*>").strip()
+            if not body or len(body) > 60:
+                continue
+            words = [t for t in toks if start <= t.start < start + len(line)]
+            if not 1 <= len(words) <= 4:
+                continue
+            rest = re.sub(r"[\w'’.-]+", "", body)
+            if rest.strip(" ,()") != "":
+                continue
+            if any(self._never_name(t) for t in words):
+                continue
+            g = self.gaz
+            ok = True
+            for t in words:
+                if mode == "normal" and not (t.cap or t.upper):
+                    ok = False
+                    break
+                if t.low in g.common and t.low not in g.first and t.low not in g.last:
+                    ok = False
+                    break
+                if (
+                    mode != "normal"
+                    and t.low in g.dictionary
+                    and t.low not in g.first
+                    and t.low not in g.last
+                ):
+                    ok = False
+                    break
+            if not ok:
+                continue
+            # a lone word line must look like a first name (not "Thanks" / "Tylenol")
+            if len(words) == 1 and words[0].low not in g.first and words[0].low in g.dictionary:
+                continue
+            kind = "PROVIDER" if li == 0 and body.endswith(",") else "NAME"
+            yield (words[0].start, words[-1].end, kind)
+
+    def _gazetteer(self, text: str, toks: list[Token], mode: str) -> Iterator[Hit]:
+        g = self.gaz
+        n = len(toks)
+        for k, tok in enumerate(toks):
+            low = tok.low
+            if self._never_name(tok) or (
+                _MEDICAL_END.search(low) and low not in g.first and low not in g.last
+            ):
+                continue
+            if mode == "normal":
+                if not tok.cap:
+                    continue
+                in_first, in_last = low in g.first, low in g.last
+                common = low in g.common
+                nxt = toks[k + 1] if k + 1 < n else None
+                pair = (
+                    nxt is not None
+                    and nxt.cap
+                    and not self._never_name(nxt)
+                    and text[tok.end : nxt.start] == " "
+                    and (nxt.low in g.last or nxt.low not in g.dictionary)
+                    and nxt.low not in g.common
+                )
+                if tok.initial:
+                    # sentence-initial capitals say nothing: need a rare name or a first+last pair
+                    if (
+                        (in_first and not common and low not in g.dictionary)
+                        or (in_first and pair and not common)
+                        or (low not in g.dictionary and not in_first and not common and pair)
+                    ):
+                        yield (tok.start, tok.end, "NAME")
+                    continue
+                if common and not (in_first and pair):
+                    continue
+                if in_first or in_last or low not in g.dictionary:
+                    if low in g.places and not in_first:
+                        yield (tok.start, tok.end, "LOCATION")
+                    else:
+                        yield (tok.start, tok.end, "NAME")
+            else:
+                if low in g.common or len(low) < 3:
+                    continue
+                in_first = low in g.first
+                nxt = toks[k + 1] if k + 1 < n else None
+                if in_first and low not in g.dictionary:
+                    yield (tok.start, tok.end, "NAME")
+                    if (
+                        nxt is not None
+                        and text[tok.end : nxt.start] == " "
+                        and not self._never_name(nxt)
+                        and nxt.low not in g.common
+                        and (nxt.low in g.last or nxt.low not in g.dictionary)
+                    ):
+                        yield (nxt.start, nxt.end, "NAME")
+
+    # ------------------------------------------------------------------ the chart
+
+    def _known_names(self, known: KnownIdentifiers | None) -> dict[str, _KnownName]:
+        out: dict[str, _KnownName] = {}
+        if known is None:
+            return out
+        common = self.gaz.common
+
+        def add(name: str, kind: str) -> None:
+            for part in re.split(r"[\s,()\"]+", name):
+                p = fold(part.strip(".'’"))
+                if len(p) < 2 or p in _STOP or p in _PARTICLES:
+                    continue
+                if kind == "PATIENT_NAME" or p not in out:
+                    out[p] = _KnownName(kind, p in common)
+                # hyphenated surnames: each half is also the name ("Kimura-Fields" -> "Kimura")
+                if "-" in p:
+                    for half in p.split("-"):
+                        if len(half) >= 3 and half not in out:
+                            out[half] = _KnownName(kind, half in common)
+
+        for n in known.providers:
+            add(n, "PROVIDER")
+        for n in known.contacts:
+            add(n, "NAME")
+        for n in known.patient_name_parts():
+            add(n, "PATIENT_NAME")
+        return out
+
+    def _match_known(self, toks: list[Token], mode: str, known: dict[str, _KnownName]) -> Iterator[Hit]:
+        choices = [k for k, v in known.items() if len(k) >= 4]
+        hits: list[tuple[int, str, bool]] = []  # (token index, kind, ambiguous)
+        for k, tok in enumerate(toks):
+            low = tok.low
+            kn = known.get(low)
+            if (
+                kn is None
+                and len(low) >= 4
+                and low not in self.gaz.common
+                and not self._is_drug(low)
+                and low not in _STOP
+            ):
+                # typos: one edit for short names, two for long ones; nicknames as prefixes ("Walt")
+                best: str | None = None
+                for c in choices:
+                    limit = 1 if len(c) < 8 else 2
+                    if (
+                        abs(len(c) - len(low)) <= limit
+                        and Levenshtein.distance(low, c, score_cutoff=limit) <= limit
+                    ):
+                        if mode != "normal" and low in self.gaz.dictionary:
+                            continue
+                        best = c
+                        break
+                    if (
+                        (tok.cap or mode != "normal")
+                        and len(low) >= 3
+                        and c.startswith(low)
+                        and len(c) - len(low) <= 3
+                        and low in self.gaz.first
+                    ):
+                        best = c
+                        break
+                if best is not None:
+                    kn = known[best]
+            if kn is None:
+                continue
+            ambiguous = kn.common or low in self.gaz.common or low in _STOP
+            hits.append((k, kn.kind, ambiguous))
+        idx = {h[0] for h in hits}
+        for k, kind, ambiguous in hits:
+            tok = toks[k]
+            if ambiguous:
+                # a chart name that is also a word ("Hope", "Day"): needs a capital mid-sentence or a
+                # neighbouring known name
+                neighbour = (k - 1 in idx) or (k + 1 in idx)
+                if not (neighbour or (mode == "normal" and tok.cap and not tok.initial)):
+                    continue
+            yield (tok.start, tok.end, kind)
+
+
+def known_value_hits(text: str, known: KnownIdentifiers | None) -> Iterator[Hit]:
+    """Chart-known non-name identifiers however written: digits across separators, emails, DOB, addresses."""
+    if known is None:
+        return
+    digit_needles: dict[str, str] = {}
+    if known.mrn:
+        d = re.sub(r"\D", "", known.mrn)
+        if len(d) >= 4:
+            digit_needles[d] = "ID"
+            digit_needles.setdefault(d.lstrip("0") or d, "ID")
+    for p in known.phones:
+        d = re.sub(r"\D", "", p)
+        if len(d) == 11 and d.startswith("1"):
+            d = d[1:]
+        if len(d) >= 7:
+            digit_needles[d] = "PHONE"
+            digit_needles.setdefault(d[-7:], "PHONE")
+    for member_id in known.member_ids:
+        d = re.sub(r"\D", "", member_id)
+        if len(d) >= 5:
+            digit_needles[d] = "ID"
+    dob = known.dob_date
+    if dob is not None:
+        for f in (
+            f"{dob.month:02d}{dob.day:02d}{dob.year}",
+            f"{dob.month}{dob.day}{dob.year}",
+            f"{dob.month:02d}{dob.day:02d}{dob.year % 100:02d}",
+            f"{dob.year}{dob.month:02d}{dob.day:02d}",
+        ):
+            digit_needles.setdefault(f, "DATE")
+    if digit_needles:
+        for m in re.finditer(r"\d(?:[\d\s().\-/]*\d)?", text):
+            digits = re.sub(r"\D", "", m.group(0))
+            for needle, kind in digit_needles.items():
+                if needle == digits or (len(needle) >= 7 and needle in digits):
+                    yield (m.start(), m.end(), kind)
+                    break
+    low = text.casefold()
+    for e in known.emails:
+        for m in re.finditer(re.escape(e.casefold()), low):
+            yield (m.start(), m.end(), "EMAIL")
+    if dob is not None:
+        for form in dob_forms(dob):
+            pat = re.escape(form).replace(r"\ ", r"\s*").replace(",", ",?")
+            for m in re.finditer(rf"(?<![\w/]){pat}(?![\w/])", low):
+                yield (m.start(), m.end(), "DATE")
+    for a in known.addresses:
+        for part in a.split(","):
+            part = part.strip()
+            if len(part) >= 5 and re.search(r"[A-Za-z]", part):
+                for m in re.finditer(r"(?<!\w)" + re.escape(part.casefold()) + r"(?!\w)", low):
+                    yield (m.start(), m.end(), "ADDRESS")
+            elif re.fullmatch(r"\d{5}(?:-\d{4})?", part):
+                for m in re.finditer(rf"(?<!\d){part}(?!\d)", text):
+                    yield (m.start(), m.end(), "ZIP")
+        # "WI 53703" in the last part
+        for z in re.findall(r"\b\d{5}\b", a):
+            for m in re.finditer(rf"(?<!\d){z}(?!\d)", text):
+                yield (m.start(), m.end(), "ZIP")

@@ -1,0 +1,356 @@
+"""Regular-expression recognizers for structured PHI: dates, ages >= 90, phones, emails, URLs, IPs, SSNs,
+context-anchored identifiers, street addresses, city/state/ZIP lines and organisations.
+
+Each recognizer yields ``(start, end, entity_type)``; overlap resolution happens in ``_engine``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+__all__ = ["find_structured"]
+
+
+def _words(text: str) -> frozenset[str]:
+    """A word list written as text (reads better than a list literal)."""
+    return frozenset(text.split())
+
+
+Hit = tuple[int, int, str]
+
+_I = re.IGNORECASE
+
+# ----------------------------------------------------------------------------------------- dates
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_FULL_MONTH_SAFE = r"(?:january|february|april|june|july|august|september|october|november|december)"
+_DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_ORD_WORD = (
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|"
+    r"fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty[- ](?:first|second|"
+    r"third|fourth|fifth|sixth|seventh|eighth|ninth)|thirtieth|thirty[- ]first)"
+)
+_DAY = rf"(?:{_DAYNUM}|{_ORD_WORD})"
+_YEAR = r"(?:'?\d{2}|\d{4})"
+_RANGE = rf"(?:\s*(?:-|–|—|to|through|thru|and)\s*{_DAY})?"
+
+_DATE_PATTERNS = [
+    # numeric: 3/9/25, 03-09-2025, 2025-03-09, 3.9.2025
+    re.compile(
+        r"(?<![\d/.-])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/-]\d{1,2}[/-](?:\d{4}|\d{2})|\d{1,2}\.\d{1,2}\.\d{4})(?![\d/])"
+    ),
+    # month name + day (+ range) (+ year): "Sept 9th", "March 9-13, 2025", "Jan. 5 2024"
+    re.compile(rf"\b{_MONTH}\s+{_DAY}\b{_RANGE}(?:,?\s+(?:of\s+)?{_YEAR}\b)?", _I),
+    # day + month (+ year): "9 March 2025", "the 5th of May", "fifth of june"
+    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR}\b)?(?![a-z])", _I),
+    # month + year: "October 2025", "oct '24"
+    re.compile(rf"\b{_MONTH}\s*,?\s+(?:\d{{4}}|'\d{{2}})\b", _I),
+    # bare full month names other than the ambiguous "may"/"march"
+    re.compile(rf"\b{_FULL_MONTH_SAFE}\b", _I),
+    # holidays
+    re.compile(
+        r"\b(?:christmas(?:\s+(?:eve|day))?|xmas|thanksgiving(?:\s+day)?|new\s+year'?s(?:\s+(?:eve|day))?|"
+        r"easter(?:\s+sunday)?|halloween|valentine'?s(?:\s+day)?|independence\s+day|"
+        r"(?:fourth|4th)\s+of\s+july|memorial\s+day|labor\s+day|labour\s+day|veterans'?\s+day|mlk\s+day|"
+        r"martin\s+luther\s+king\s+day|presidents'?\s+day|mother'?s\s+day|father'?s\s+day|juneteenth|"
+        r"hanukkah|chanukah|passover|yom\s+kippur|rosh\s+hashanah|diwali|eid(?:\s+al[- ]\w+)?|kwanzaa|"
+        r"t[eế]t|lunar\s+new\s+year|chinese\s+new\s+year|good\s+friday|ash\s+wednesday|"
+        r"st\.?\s+patrick'?s\s+day|columbus\s+day|boxing\s+day|cinco\s+de\s+mayo)\b",
+        _I,
+    ),
+]
+# "March"/"May" only after a date-like preposition ("may" is a verb, "march" too)
+_MARCH_MAY = re.compile(
+    r"\b(?:in|since|until|till|by|of|during|early|late|mid|last|next|this|before|after|from|around)"
+    r"[ -]+(march|may)\b",
+    _I,
+)
+# m/d without a year: dates unless they are a fraction ("1/2 tablet") or a blood pressure
+_MD = re.compile(
+    r"(?<![\d/.-])(\d{1,2})/(\d{1,2})(?![\d/]|\s*(?:tab|pill|cap|dose|cup|mg|ml|of\b|strength))", _I
+)
+_FRACTIONS = {"1/2", "1/3", "2/3", "1/4", "3/4", "1/8", "3/8", "1/5", "1/6"}
+# month/year "10/2025"
+_MY = re.compile(r"(?<![\d/.-])(0?[1-9]|1[0-2])/(\d{4})(?![\d/])")
+# "on the 3rd", "since the 14th": the ordinal only
+_ORDINAL_CTX = re.compile(
+    r"\b(?:on|since|by|until|till|before|after|from|the|around|starting|through)\s+(?:the\s+)?"
+    r"((?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b(?!\s*(?:grade|floor|time|dose|shot|opinion|trimester|"
+    r"round|cycle|day|week|month|year|attempt|visit|child|kid|baby|place|birthday|street|st\b|ave|avenue|"
+    r"percentile|period|try|one|injection|infusion|treatment|session|fl\b))",
+    _I,
+)
+_BIRTHDAY_ORD = re.compile(r"\b((?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\s+birthday", _I)
+# MMDD / MMDDYYYY used as passwords or PINs are dates of birth in disguise
+_PIN_DATE = re.compile(
+    r"\b(?:password|passcode|pin|code)\b\D{0,25}?\b((?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])(?:\d{2}|\d{4})?)\b", _I
+)
+
+# ----------------------------------------------------------------------------------------- ages >= 90
+
+_NUM90 = r"(?:9\d|1[01]\d)"
+_SPELLED90 = (
+    r"(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|"
+    r"(?:a|one)\s+hundred(?:\s+(?:and\s+)?(?:one|two|three|four|five|six|seven|eight|nine|ten))?)"
+)
+_AGE_PATTERNS = [
+    re.compile(
+        rf"\b({_NUM90}|{_SPELLED90})(?=\s*(?:-|\s)?\s*(?:years?|yrs?|y/?o\b|yo\b|year-old|-year))", _I
+    ),
+    re.compile(
+        rf"(?:\b(?:age|aged|is|turned|turning|turns|was|be|being|he's|she's|who's|am|i'm|im|now|almost|nearly)"
+        rf"\s+)({_NUM90}|{_SPELLED90})\b(?!\s*(?:%|percent|mg|lbs?|pounds|kg|degrees|°|bpm|minutes|mins|mm|ml|over|/))",
+        _I,
+    ),
+    re.compile(rf"\b({_NUM90})(?:st|nd|rd|th)\s+birthday", _I),
+    re.compile(rf"\b({_SPELLED90})(?:th|st|nd|rd)?\s+birthday", _I),
+]
+
+# ----------------------------------------------------------------------------------------- contact
+
+_EXT = r"(?:\s*,?\s*(?:x|ext\.?|extension)\s*\d{1,6})?"
+_PHONE = re.compile(
+    rf"(?<![\w/.-])(?:\+?1[\s.-]?)?(?:\(\d{{3}}\)\s*|\d{{3}}[\s.-]?)\d{{3}}[\s.-]?\d{{4}}(?![\d-]){_EXT}", _I
+)
+_PHONE7 = re.compile(r"(?<![\w/.-])\d{3}[-.]\d{4}(?![\d-])")
+_EXT_ONLY = re.compile(r"\b(?:x|ext\.?|extension)\s*\d{3,6}\b", _I)
+_DIGIT_WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)"
+_SPELLED_PHONE = re.compile(rf"\b{_DIGIT_WORD}(?:[\s,-]+{_DIGIT_WORD}){{6,}}\b", _I)
+_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL_OBF = re.compile(
+    r"\b[\w.+-]+\s*(?:\(at\)|\[at\]|\{at\}|\s+at\s+)\s*[\w-]+(?:\s*(?:\(dot\)|\[dot\]|\{dot\}|\s+dot\s+|\.)\s*[\w-]+)*?"
+    r"\s*(?:\(dot\)|\[dot\]|\{dot\}|\s+dot\s+|\.)\s*(?:com|org|net|edu|gov|us|io|co|info)\b",
+    _I,
+)
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", _I)
+_BARE_DOMAIN = re.compile(
+    r"(?<![@\w.])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|us|info|health|app|ly|me)(?:/[^\s<>\"')\]]*)?(?![\w@])",
+    _I,
+)
+_IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.]\d)")
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})(?:[0-9a-f:]*)(?![\w:])", _I)
+
+# ----------------------------------------------------------------------------------------- ids
+
+_SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
+_SSN_CTX = re.compile(
+    r"\b(?:ssn|ss#|social security|social)\b(?:\s*(?:number|no\.?|#|card))?\D{0,30}?"
+    r"(?:ending in|ends in|last (?:4|four)(?: digits)?(?: (?:is|are))?|xxx-xx-|\*{3}-?\*{2}-?)?[:#\s]*"
+    r"(\d{9}|\d{4})\b",
+    _I,
+)
+_ID_KEYWORDS = (
+    r"mrn|medical record(?: number| no\.?| #)?|chart (?:number|no\.?|#)|patient id|pt id|"
+    r"member(?:ship)?(?: id)?|"
+    r"subscriber(?: id)?|policy|group|grp|id|account|acct|a/c|invoice|statement|bill(?:ing)?|rx|script|"
+    r"prescription|order|confirmation|conf|claim|case|ticket|reference|ref|authori[sz]ation|auth|pa|"
+    r"licen[sc]e|dl|plate|tag|vin|serial|s/n|sn|device|pump|meter|badge|employee|emp|student|passport|"
+    r"tracking|username|user name|user id|login|handle|medicare|medicaid|mbi|insurance|card|"
+    r"ending in|ends in|last (?:4|four)(?: digits)?|juror|permit|certificate|visa|voucher|file|record|"
+    r"registration|benefit|beneficiary|ssi|cin|enrollment|enrolment|appeal|docket|receipt|transaction|"
+    r"number|no\.|#"
+)
+_ID_CTX = re.compile(
+    rf"\b(?:{_ID_KEYWORDS})(?:\s*(?:number|num|no\.?|#|id|code))?(?:\s*(?:is|was|are|of|:|=|-|#))*\s*"
+    r"((?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{2,}[A-Za-z0-9]|\d{3,})\b",
+    _I,
+)
+_ALNUM_ID = re.compile(r"\b(?=[A-Z0-9-]*\d[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{5,}\b")
+_LONG_NUM = re.compile(
+    r"(?<![\w.,/-])\d{5,}(?![\w.,/])(?!\s*(?:mg|mcg|ml|steps|units|iu|calories|cal|lbs?|k\b))", _I
+)
+_VIN = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]*\d)[A-HJ-NPR-Z0-9]{17}\b", _I)
+_PLATE = re.compile(
+    r"\b(?:plate|tag|license plate|tags)\b(?:\s*(?:number|no\.?|#))?(?:\s*(?:is|was|:))?\s*"
+    r"([A-Z0-9]{2,4}[- ]?[A-Z0-9]{2,5})\b",
+    _I,
+)
+# ids that aren't PHI however they look: lab names and common codes
+_NOT_ID = re.compile(
+    r"^(?:covid-?19|a1c|hba1c|b12|b6|d3|k2|ldl|hdl|cpt|icd-?10|h1n1|sars-cov-2|mmr|tdap|dtap|hpv|ms|t2|t1)$",
+    _I,
+)
+
+# ----------------------------------------------------------------------------------------- places
+
+_SUFFIX = (
+    r"(?:street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|way|court|ct|place|pl|terrace|ter|"
+    r"circle|cir|highway|hwy|parkway|pkwy|trail|trl|square|sq|loop|pike|row|alley|crossing|xing|path|"
+    r"ridge|cove|cv|run|bend|point|pt|crescent|close|plaza|commons|landing|heights|hts|grove|walk)"
+)
+_UNIT = (
+    r"(?:\s*,?\s*(?:apt|apartment|unit|suite|ste|#|room|rm|lot|bldg|building|fl|floor|space|spc)\.?\s*#?\s*"
+    r"[A-Za-z0-9-]+)?"
+)
+_STREET = re.compile(
+    rf"\b\d{{1,6}}[A-Za-z]?(?:-\d+)?\s+(?:(?:[NSEW]|north|south|east|west|n\.|s\.|e\.|w\.)\s+)?"
+    rf"(?:[A-Za-z0-9][\w'.-]*\s+){{0,3}}?{_SUFFIX}\b\.?(?:\s+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?{_UNIT}",
+    _I,
+)
+_STREET_BARE = re.compile(
+    r"\b(?:on|off|at|near|by|of|to|from|and|past) ((?!the\b|a\b|my\b|this\b|that\b|your\b|our\b|main\b)"
+    r"(?:[A-Z][\w'.-]*\s+){1,2}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|"
+    r"Parkway|Pkwy|Highway|Hwy|Pike|Trail|Circle|Cir|Terrace|Place|Pl)\b\.?)(?!\s+[A-Z][a-z])",
+)
+_UNIT_ONLY = re.compile(r"\b(?:apt|apartment|unit|suite|ste|room|rm)\.?\s*#?\s*\d+[A-Za-z]?\b", _I)
+_PO_BOX = re.compile(r"\b(?:p\.?\s*o\.?\s*box|post office box|box)\s+#?\d+\b", _I)
+_RURAL = re.compile(r"\b(?:rr|rural route|hc|star route)\s*#?\s*\d+(?:\s*,?\s*box\s*\d+)?\b", _I)
+_ROUTE = re.compile(
+    r"\b(?:hwy|highway|route|rte|interstate|county road|county rd|state road|sr|cr)\s*-?\s*\d{1,4}[A-Z]?\b"
+    r"|\bI-\d{1,3}\b",
+    _I,
+)
+_STATES = (
+    r"AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
+    r"OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
+)
+_CITY_ST_ZIP = re.compile(
+    rf"(?:\b((?:[A-Z][a-zA-Z.'-]+\s+){{0,2}}[A-Z][a-zA-Z.'-]+),?\s+)?\b({_STATES})\.?,?\s+(\d{{5}}(?:-\d{{4}})?)\b"
+)
+_CITY_ST = re.compile(rf"\b((?:[A-Z][a-zA-Z.'-]+\s+){{0,2}}[A-Z][a-zA-Z.'-]+),\s+({_STATES})\b(?!\s*\d)")
+_ZIP_CTX = re.compile(r"\b(?:zip|zip code|zipcode|postal code)\b\D{0,12}?(\d{5}(?:-\d{4})?)\b", _I)
+_COUNTY = re.compile(r"\b(?:[A-Z][a-z]+\s+){1,2}(?:County|Parish|Township|Borough)\b")
+
+_ORG_SUFFIX = (
+    r"(?:Elementary(?:\s+School)?|Middle\s+School|High\s+School|School|Academy|College|University|Daycare|"
+    r"Day\s+Care|Preschool|Pre-K|Montessori|Church|Inc\.?|LLC|L\.L\.C\.|Corp\.?|Corporation|Company|Co\.|"
+    r"Foods|Logistics|Manufacturing|Industries|Construction|Nursing\s+Home|Assisted\s+Living|Senior\s+Living|"
+    r"Memory\s+Care|Manor|Group\s+Home|Day\s+Program|Camp|Club|YMCA|Plumbing|Electric|Farms?|Bakery|Motors|"
+    r"Landscaping|Services|Solutions|Systems|Enterprises|Partners|Associates|Law|Realty|Diner|Cafe|Café|"
+    r"Restaurant|Salon|Gym|Fitness|Dental(?!\s+(?:work|cleaning))|Center|Centre|Home|Village|Gardens|Estates|"
+    r"Lodge|Ministries|Temple|Mosque|Synagogue|Warehouse|Factory|Mill|Mills|Bank|Credit\s+Union|Trucking|Transport)"
+)
+_ORG = re.compile(rf"\b(?:[A-Z][\w&'.-]*\s+){{1,4}}{_ORG_SUFFIX}(?![\w-])")
+_WORK_AT = re.compile(
+    r"\b(?:work(?:s|ed|ing)?\s+(?:at|for)|employed\s+(?:at|by)|employer\s+(?:is|was)|job\s+at|shift\s+at|"
+    r"teach(?:es|ing)?\s+at|attends|goes\s+to|enrolled\s+at|lives\s+at|living\s+at|moved\s+into)\s+"
+    r"((?:the\s+)?(?:[A-Z][\w&'.-]*)(?:\s+(?:of\s+|&\s+)?[A-Z][\w&'.-]*){0,4})"
+)
+# chains, agencies and care sites are not labelled as PHI (and hold names that look like surnames)
+_NOT_ORG_WORDS = _words(
+    """
+    walgreens cvs walmart costco target kroger rite aid amazon medicare medicaid mychart epic the my a
+    hospital clinic pharmacy urgent care er emergency va kaiser aetna cigna humana anthem bcbs blue cross
+    shield optum express scripts caremark unitedhealthcare united healthcare social security
+    """
+)
+
+
+def _groups(m: re.Match[str], group: int, kind: str) -> Hit:
+    return (m.start(group), m.end(group), kind)
+
+
+def find_structured(text: str) -> Iterator[Hit]:
+    """Every structured-PHI hit in ``text`` (may overlap; resolved later)."""
+    for pat in _DATE_PATTERNS:
+        for m in pat.finditer(text):
+            yield (m.start(), m.end(), "DATE")
+    for m in _MD.finditer(text):
+        mo, dd = int(m[1]), int(m[2])
+        if 1 <= mo <= 12 and 1 <= dd <= 31 and m.group(0) not in _FRACTIONS:
+            yield (m.start(), m.end(), "DATE")
+    for m in _MARCH_MAY.finditer(text):
+        yield _groups(m, 1, "DATE")
+    for m in _MY.finditer(text):
+        yield (m.start(), m.end(), "DATE")
+    for m in _ORDINAL_CTX.finditer(text):
+        yield _groups(m, 1, "DATE")
+    for m in _PIN_DATE.finditer(text):
+        yield _groups(m, 1, "DATE")
+    for pat in _AGE_PATTERNS:
+        for m in pat.finditer(text):
+            yield _groups(m, 1, "AGE")
+
+    for m in _EMAIL.finditer(text):
+        yield (m.start(), m.end(), "EMAIL")
+    for m in _EMAIL_OBF.finditer(text):
+        yield (m.start(), m.end(), "EMAIL")
+    for m in _URL.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in ".,;:!?":
+            end -= 1
+        yield (m.start(), end, "URL")
+    for m in _BARE_DOMAIN.finditer(text):
+        yield (m.start(), m.end(), "URL")
+    for m in _IPV4.finditer(text):
+        yield (m.start(), m.end(), "IP_ADDRESS")
+    for m in _IPV6.finditer(text):
+        if m.group(0).count(":") >= 2 and re.search(r"[0-9]", m.group(0)):
+            yield (m.start(), m.end(), "IP_ADDRESS")
+    for m in _PHONE.finditer(text):
+        yield (m.start(), m.end(), "PHONE")
+    for m in _PHONE7.finditer(text):
+        yield (m.start(), m.end(), "PHONE")
+    for m in _EXT_ONLY.finditer(text):
+        yield (m.start(), m.end(), "PHONE")
+    for m in _SPELLED_PHONE.finditer(text):
+        yield (m.start(), m.end(), "PHONE")
+
+    for m in _SSN.finditer(text):
+        yield (m.start(), m.end(), "SSN")
+    for m in _SSN_CTX.finditer(text):
+        yield _groups(m, 1, "SSN")
+    for m in _ID_CTX.finditer(text):
+        tok = m.group(1)
+        if _NOT_ID.match(tok) or re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", tok, _I):
+            continue
+        if sum(c.isdigit() for c in tok) >= 3 or (re.search(r"\d", tok) and re.search(r"[A-Za-z]", tok)):
+            yield _groups(m, 1, "ID")
+    for m in _ALNUM_ID.finditer(text):
+        if not _NOT_ID.match(m.group(0)):
+            yield (m.start(), m.end(), "ID")
+    for m in _LONG_NUM.finditer(text):
+        yield (m.start(), m.end(), "ID")
+    for m in _VIN.finditer(text):
+        yield (m.start(), m.end(), "ID")
+    for m in _PLATE.finditer(text):
+        if re.search(r"\d", m.group(1)) or m.group(1).isupper():
+            yield _groups(m, 1, "ID")
+
+    for m in _STREET.finditer(text):
+        yield (m.start(), m.end(), "ADDRESS")
+    for m in _STREET_BARE.finditer(text):
+        yield _groups(m, 1, "ADDRESS")
+    for m in _UNIT_ONLY.finditer(text):
+        yield (m.start(), m.end(), "ADDRESS")
+    for m in _PO_BOX.finditer(text):
+        yield (m.start(), m.end(), "ADDRESS")
+    for m in _RURAL.finditer(text):
+        yield (m.start(), m.end(), "ADDRESS")
+    for m in _ROUTE.finditer(text):
+        yield (m.start(), m.end(), "ADDRESS")
+    for m in _CITY_ST_ZIP.finditer(text):
+        if m.group(1):
+            yield _groups(m, 1, "LOCATION")
+        yield _groups(m, 2, "LOCATION")
+        yield _groups(m, 3, "ZIP")
+    for m in _CITY_ST.finditer(text):
+        yield _groups(m, 1, "LOCATION")
+        yield _groups(m, 2, "LOCATION")
+    for m in _ZIP_CTX.finditer(text):
+        yield _groups(m, 1, "ZIP")
+    for m in _COUNTY.finditer(text):
+        yield (m.start(), m.end(), "LOCATION")
+
+    for m in _ORG.finditer(text):
+        o_start, o_end = m.start(), m.end()
+        words = m.group(0).split()
+        # drop leading function words and chains ("the", "CVS")
+        while words and words[0].lower() in _NOT_ORG_WORDS:
+            o_start = text.index(words[0], o_start) + len(words[0])
+            while o_start < o_end and text[o_start].isspace():
+                o_start += 1
+            words = words[1:]
+        if len(words) >= 2:
+            yield (o_start, o_end, "ORGANIZATION")
+    for m in _WORK_AT.finditer(text):
+        org = m.group(1)
+        words = org.split()
+        if words and words[0].lower() == "the":
+            words = words[1:]
+        if words and not all(w.lower().strip(".,") in _NOT_ORG_WORDS for w in words):
+            yield (m.start(1) + (4 if org.lower().startswith("the ") else 0), m.end(1), "ORGANIZATION")

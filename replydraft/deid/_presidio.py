@@ -1,0 +1,129 @@
+"""Presidio's pattern recognizers, built offline and imported lazily (``import presidio_analyzer`` ~1.5 s).
+
+What we take from Presidio: its recognizer registry and pattern recognizers (email, IP, URL, phone, credit
+card, IBAN, SSN/ITIN, and the US health recognizers that are off by default: member ids, MBI, NPI, claim,
+prior-auth, prescription and referral numbers, medical licence, passport, driver's licence, bank account).
+What we change: an explicit no-op NLP engine (the default wants to download ``en_core_web_lg``), the
+e-mail validator's tldextract forced to its bundled suffix list (the default fetches one on first use),
+no decision-process logging, and the stream handler Presidio attaches at import removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+__all__ = ["PresidioPatterns"]
+
+# Presidio entity -> our entity type. Results under the score floor are dropped (weak patterns such as the
+# driver's licence one match ordinary words).
+_TYPE_MAP = {
+    "EMAIL_ADDRESS": ("EMAIL", 0.0),
+    "IP_ADDRESS": ("IP_ADDRESS", 0.0),
+    "URL": ("URL", 0.5),
+    "PHONE_NUMBER": ("PHONE", 0.4),
+    "CREDIT_CARD": ("ID", 0.3),
+    "IBAN_CODE": ("ID", 0.3),
+    "US_SSN": ("SSN", 0.3),
+    "US_ITIN": ("ID", 0.3),
+    "US_DRIVER_LICENSE": ("ID", 0.5),
+    "US_PASSPORT": ("ID", 0.3),
+    "US_BANK_NUMBER": ("ID", 0.3),
+    "MEDICAL_LICENSE": ("ID", 0.3),
+    "US_NPI": ("ID", 0.3),
+    "US_MBI": ("ID", 0.3),
+    "US_HEALTH_INSURANCE_MEMBER_ID": ("ID", 0.3),
+    "US_CLAIM_NUMBER": ("ID", 0.3),
+    "US_PRESCRIPTION_NUMBER": ("ID", 0.3),
+    "US_PRIOR_AUTHORIZATION_NUMBER": ("ID", 0.3),
+    "US_REFERRAL_NUMBER": ("ID", 0.3),
+    "US_PROVIDER_TAX_ID": ("ID", 0.3),
+}
+
+
+class PresidioPatterns:
+    """A Presidio ``AnalyzerEngine`` with pattern recognizers only, built on first use (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._engine: Any = None
+
+    def _build(self) -> Any:
+        import presidio_analyzer
+        import tldextract
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NoOpNlpEngine
+        from presidio_analyzer.predefined_recognizers import (
+            CreditCardRecognizer,
+            EmailRecognizer,
+            IbanRecognizer,
+            IpRecognizer,
+            PhoneRecognizer,
+            UrlRecognizer,
+        )
+        from presidio_analyzer.predefined_recognizers.country_specific import us
+
+        # Presidio attaches a StreamHandler to "decision_process" at import; we never log decisions, and a
+        # library must not print. Remove the handler it added (only that one).
+        dp = logging.getLogger("decision_process")
+        for h in list(dp.handlers):
+            if getattr(presidio_analyzer, "ch", None) is h:
+                dp.removeHandler(h)
+
+        # suffix_list_urls=() makes tldextract use the snapshot bundled with it: no network, ever.
+        offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+        class _OfflineEmailRecognizer(EmailRecognizer):
+            def validate_result(self, pattern_text: str) -> bool:
+                return bool(offline(pattern_text).fqdn)
+
+        registry = RecognizerRegistry(supported_languages=["en"])
+        recognizers = [
+            _OfflineEmailRecognizer(),
+            IpRecognizer(),
+            UrlRecognizer(),
+            PhoneRecognizer(supported_regions=("US",)),
+            CreditCardRecognizer(),
+            IbanRecognizer(),
+            us.UsSsnRecognizer(),
+            us.UsItinRecognizer(),
+            us.UsLicenseRecognizer(),
+            us.UsPassportRecognizer(),
+            us.UsBankRecognizer(),
+            us.MedicalLicenseRecognizer(),
+            us.UsNpiRecognizer(),
+            us.UsMbiRecognizer(),
+            us.UsHealthInsuranceMemberIdRecognizer(),
+            us.UsClaimNumberRecognizer(),
+            us.UsPrescriptionNumberRecognizer(),
+            us.UsPriorAuthorizationNumberRecognizer(),
+            us.UsReferralNumberRecognizer(),
+        ]
+        for r in recognizers:
+            registry.add_recognizer(r)
+        nlp = NoOpNlpEngine(models=[{"lang_code": "en", "model_name": "none"}])
+        nlp.load()
+        return AnalyzerEngine(
+            registry=registry,
+            nlp_engine=nlp,
+            supported_languages=["en"],
+            log_decision_process=False,
+            default_score_threshold=0,
+        )
+
+    def engine(self) -> Any:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = self._build()
+        return self._engine
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        results = self.engine().analyze(text=text, language="en")
+        out: list[tuple[int, int, str]] = []
+        for r in results:
+            mapped = _TYPE_MAP.get(r.entity_type)
+            if mapped is not None and r.score >= mapped[1]:
+                out.append((r.start, r.end, mapped[0]))
+        return out
