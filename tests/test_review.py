@@ -6,6 +6,8 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from replydraft.audit import InMemoryAuditSink
 from replydraft.errors import (
@@ -332,3 +334,19 @@ def test_audit_without_salt_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError):
         r.sign("dr-1", "text", audit=InMemoryAuditSink())
     assert finalized_state(r) is None
+
+
+# --------------------------------------------------------------------------- properties
+
+_texts = st.text(alphabet=st.sampled_from(list("ab cñ.,\n")), max_size=40)
+
+
+@given(_texts, _texts)
+def test_metric_invariants(draft: str, final: str) -> None:
+    m = edit_metrics(draft, final)
+    assert 0.0 <= m.edit_distance_ratio <= 1.0
+    assert m.words_added - m.words_removed == m.final_words - m.draft_words
+    assert m.unchanged == (m.edit_distance == 0)
+    r, back = rouge1(draft, final), rouge1(final, draft)
+    assert r.precision == pytest.approx(back.recall) and r.recall == pytest.approx(back.precision)
+    assert 0.0 <= r.f1 <= 1.0
