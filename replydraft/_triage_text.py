@@ -1,0 +1,129 @@
+"""Text plumbing for the triage screen: normalisation, clause splitting and ConText-style modifiers.
+
+Why hand-written and not medspaCy/negspacy: both need a spaCy ``Doc`` per message (tokeniser plus
+PyRuSH sentence splitting), their trigger lists are English-only, and the measured cost on
+``spacy.blank("en")`` is several times the 2 ms budget (see ``benchmarks/triage.py --context``). The
+algorithm here is the ConText one (Harkema et al. 2009): trigger terms with a direction, a scope that
+ends at a terminator, categories negated / historical / hypothetical / other-person; the trigger terms
+themselves are data (``triage_rules/context.json``), in English and Spanish.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+__all__ = ["Modifier", "Segment", "modifiers_in_scope", "normalize", "segments"]
+
+# Control characters (NUL included) and lone surrogates become spaces so that offsets stay meaningful
+# and nothing downstream (regex, JSON, logging) chokes on them.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+)
+_APOSTROPHES = re.compile(r"['’‘`´]")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "«": '"', "»": '"', "¿": " ", "¡": " "})
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+
+
+def normalize(text: str) -> str:
+    """Lower-case, accent-folded, apostrophe-free text that the rule patterns are written against.
+
+    ``can't`` becomes ``cant`` and ``está`` becomes ``esta``, so one pattern covers the ways people
+    type on a phone. Lone surrogates, NUL and other control characters become spaces. Nothing is
+    truncated: the whole message is screened whatever its length.
+    """
+    text = _CONTROL.sub(" ", text)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.translate(_QUOTES)
+    text = _APOSTROPHES.sub("", text).lower()
+    return _SPACES.sub(" ", text)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A clause of the normalised text: the unit a modifier's scope cannot cross."""
+
+    start: int
+    end: int
+
+
+# Sentence ends, semicolons, line breaks, and the conjunctions/adverbs that flip the story
+# ("had chest pain last year, ... but now it's back"). ConText calls these terminators.
+_SENTENCE_END = re.compile(r"(?:[.!?;]+(?=\s|$)|\n+|\s[-–—]{1,2}\s)")
+
+
+def sentences(text: str) -> Iterator[Segment]:
+    """Split normalised text into sentences (offsets into ``text``)."""
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > start:
+            yield Segment(start, m.start())
+        start = m.end()
+    if start < len(text):
+        yield Segment(start, len(text))
+
+
+def segments(text: str) -> list[Segment]:
+    """Sentences of ``text``; kept as a list because every concept is looked up against them."""
+    return list(sentences(text))
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """A ConText trigger found in the text.
+
+    Attributes:
+        category: ``negated``, ``historical``, ``hypothetical`` or ``other_person``.
+        direction: ``forward`` (applies to what follows), ``backward`` or ``bidirectional``.
+        start: Offset of the trigger in the normalised text.
+        end: End offset of the trigger.
+        max_words: How many words the scope may reach.
+    """
+
+    category: str
+    direction: str
+    start: int
+    end: int
+    max_words: int
+
+
+_WORD = re.compile(r"\S+")
+
+
+def _words_between(text: str, a: int, b: int) -> int:
+    return len(_WORD.findall(text, a, b)) if b > a else 0
+
+
+def modifiers_in_scope(
+    text: str,
+    span: tuple[int, int],
+    sentence: Segment,
+    modifiers: Iterable[Modifier],
+    terminators: Mapping[str, re.Pattern[str]],
+) -> set[str]:
+    """Return the categories of the modifiers whose scope covers ``span``.
+
+    A modifier applies when it sits in the same sentence, on its side of the span (by direction), no
+    terminator lies between them, and the gap is at most ``max_words`` words.
+    """
+    found: set[str] = set()
+    s, e = span
+    for mod in modifiers:
+        if mod.start < sentence.start or mod.end > sentence.end:
+            continue
+        if mod.end <= s and mod.direction in ("forward", "bidirectional"):
+            gap_start, gap_end = mod.end, s
+        elif mod.start >= e and mod.direction in ("backward", "bidirectional"):
+            gap_start, gap_end = e, mod.start
+        else:
+            continue
+        term = terminators.get(mod.category)
+        if term is not None and term.search(text, gap_start, gap_end):
+            continue
+        if _words_between(text, gap_start, gap_end) > mod.max_words:
+            continue
+        found.add(mod.category)
+    return found

@@ -1,0 +1,410 @@
+"""Deterministic red-flag screen and intent rules: no LLM, no network, well under 2 ms a message.
+
+The screen runs on the patient's raw text before anything else, so an emergency is found whatever the
+model later does. The rules are data, not code (``replydraft/triage_rules/*.json``, versioned):
+
+* ``redflags.json`` — clinical *concepts* (regexes in English and Spanish, slang included) and *rules*
+  that combine concepts into an ``emergency`` or ``urgent`` reason (``emergency.infant_fever`` fires on
+  ``infant_young`` + ``fever``).
+* ``context.json`` — ConText triggers: a concept mention that is negated ("no chest pain"), historical
+  ("had chest pain last year, cardiology cleared it"), hypothetical ("what would sepsis look like") or
+  about someone outside the household ("a friend had a stroke") does not count. Symptoms of a
+  dependent (child, parent, spouse) do count.
+* ``intents.json`` — weighted keywords for the seven intents.
+
+Example:
+    >>> from replydraft.triage import screen
+    >>> t = screen("can you refill my inhaler? also my chest has been tight since this morning")
+    >>> t.urgency.value, t.intent.value, t.reasons
+    ('emergency', 'refill', ('emergency.chest_pain',))
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from replydraft._triage_text import Modifier, Segment, modifiers_in_scope, normalize, segments
+from replydraft.errors import ConfigurationError, InvalidMessageError
+from replydraft.models import Intent, Triage, Urgency
+
+__all__ = [
+    "RULES_VERSION",
+    "RedFlagRule",
+    "TriageRules",
+    "detect_language",
+    "emergency_reasons_text",
+    "load_rules",
+    "reason_labels",
+    "screen",
+]
+
+logger = logging.getLogger(__name__)
+
+RULES_VERSION = "2026.11.27"
+"""Version of the packaged rule files this module was written against."""
+
+_MACRO = re.compile(r"\{([A-Z_]+)\}")
+_STRONG = 3.0  # intent-pattern weight from which a hit in the opening decides the intent
+
+
+@dataclass(frozen=True)
+class RedFlagRule:
+    """One red-flag rule: a level and the concepts that must be present.
+
+    Attributes:
+        id: Stable rule id, e.g. ``"emergency.chest_pain"`` (what ``Triage.reasons`` carries).
+        level: ``emergency`` or ``urgent``.
+        all: Concepts that must all be present.
+        any: Concepts of which at least one must be present (empty: no such condition).
+        labels: Plain-language reason by language (``en``, ``es``), never patient text.
+    """
+
+    id: str
+    level: Urgency
+    all: tuple[str, ...]
+    any: tuple[str, ...]
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class _ModifierTrigger:
+    category: str
+    pattern: re.Pattern[str]
+    direction: str
+    max_words: int
+
+
+@dataclass(frozen=True)
+class _IntentPattern:
+    intent: Intent
+    pattern: re.Pattern[str]
+    weight: float
+
+
+@dataclass(frozen=True)
+class TriageRules:
+    """The compiled rule set (loaded once from the packaged JSON files, or from a directory you pass).
+
+    Attributes:
+        version: The rule files' version string.
+        concepts: Compiled concept regexes by name.
+        rules: Red-flag rules, emergencies first.
+        triggers: ConText triggers.
+        terminators: ConText scope terminators by category.
+        overrides: Per category, a regex that cancels the category when it follows the mention in the
+            same sentence ("had chest pain last year but now it's back").
+        intent_patterns: Weighted intent regexes.
+        intent_priority: Tie-break order of intents.
+        opening_chars: How many leading characters count as the opening of the message.
+        opening_multiplier: Weight multiplier for intent hits in the opening.
+        symptom_from_concepts: Symptom-intent weight added per red-flag concept found.
+    """
+
+    version: str
+    concepts: Mapping[str, re.Pattern[str]]
+    rules: tuple[RedFlagRule, ...]
+    triggers: tuple[_ModifierTrigger, ...]
+    terminators: Mapping[str, re.Pattern[str]]
+    overrides: Mapping[str, re.Pattern[str]]
+    intent_patterns: tuple[_IntentPattern, ...]
+    intent_priority: tuple[Intent, ...]
+    opening_chars: int
+    opening_multiplier: float
+    symptom_from_concepts: float
+
+
+def _read_json(directory: Any, name: str) -> dict[str, Any]:
+    try:
+        raw = directory.joinpath(name).read_text(encoding="utf-8")
+        data = json.loads(raw)
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"triage rule file {name} could not be read") from exc
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"triage rule file {name} is not a JSON object")
+    return data
+
+
+def _compile(pattern: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ConfigurationError(f"invalid regex in triage rules ({where})") from exc
+
+
+def load_rules(directory: Any = None) -> TriageRules:
+    """Load and compile the rule files.
+
+    Args:
+        directory: A ``pathlib.Path`` or ``importlib.resources`` Traversable holding ``redflags.json``,
+            ``context.json`` and ``intents.json``; defaults to the packaged ``triage_rules``.
+
+    Returns:
+        The compiled rules.
+
+    Raises:
+        ConfigurationError: A file is missing or malformed, a regex does not compile, or a rule names
+            an unknown concept.
+    """
+    if directory is None:
+        directory = resources.files("replydraft").joinpath("triage_rules")
+    red = _read_json(directory, "redflags.json")
+    ctx = _read_json(directory, "context.json")
+    ints = _read_json(directory, "intents.json")
+    try:
+        macros: dict[str, str] = dict(red.get("macros", {}))
+
+        def expand(p: str) -> str:
+            return _MACRO.sub(lambda m: macros.get(m.group(1), m.group(0)), p)
+
+        concepts = {
+            name: _compile("|".join(f"(?:{expand(p)})" for p in pats), f"concept {name}")
+            for name, pats in red["concepts"].items()
+        }
+        rules: list[RedFlagRule] = []
+        for r in red["rules"]:
+            rule = RedFlagRule(
+                id=str(r["id"]),
+                level=Urgency(r["level"]),
+                all=tuple(r.get("all", ())),
+                any=tuple(r.get("any", ())),
+                labels=dict(r["label"]),
+            )
+            unknown = [c for c in (*rule.all, *rule.any) if c not in concepts]
+            if unknown or not (rule.all or rule.any):
+                raise ConfigurationError(f"triage rule {rule.id} names unknown or no concepts")
+            rules.append(rule)
+        rules.sort(key=lambda x: -x.level.rank)
+        triggers: list[_ModifierTrigger] = []
+        terminators: dict[str, re.Pattern[str]] = {}
+        for cat, spec in ctx["categories"].items():
+            terminators[cat] = _compile(spec["terminators"], f"terminators {cat}")
+            for t in spec["triggers"]:
+                triggers.append(
+                    _ModifierTrigger(
+                        category=cat,
+                        pattern=_compile(t["pattern"], f"trigger {cat}"),
+                        direction=t["direction"],
+                        max_words=int(t.get("max_words", spec["max_words"])),
+                    )
+                )
+        overrides = {
+            cat: _compile(pat, f"override {cat}")
+            for cat, pat in ctx.get("overrides", {}).items()
+            if cat != "about"
+        }
+        intent_patterns = tuple(
+            _IntentPattern(Intent(name), _compile(p["pattern"], f"intent {name}"), float(p["weight"]))
+            for name, pats in ints["intents"].items()
+            for p in pats
+        )
+        return TriageRules(
+            version=str(red.get("version", "")),
+            concepts=concepts,
+            rules=tuple(rules),
+            triggers=tuple(triggers),
+            terminators=terminators,
+            overrides=overrides,
+            intent_patterns=intent_patterns,
+            intent_priority=tuple(Intent(i) for i in ints["priority"]),
+            opening_chars=int(ints["opening_chars"]),
+            opening_multiplier=float(ints["opening_multiplier"]),
+            symptom_from_concepts=float(ints["symptom_from_concepts"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigurationError("triage rule files are malformed") from exc
+
+
+_lock = threading.Lock()
+_rules: TriageRules | None = None
+
+
+def _default_rules() -> TriageRules:
+    global _rules
+    if _rules is None:
+        with _lock:
+            if _rules is None:
+                _rules = load_rules()
+    return _rules
+
+
+# --------------------------------------------------------------------------- language
+
+_ES_WORDS = re.compile(
+    r"\b(?:el|la|los|las|de|del|que|y|en|un|una|mi|mis|es|esta|estoy|tiene|tengo|por|para|con|se|le|"
+    r"me|muy|pero|hace|desde|hoy|ayer|puede|necesito|gracias|cita|dolor|fiebre|nino|nina|hijo|hija|"
+    r"esposo|esposa|mama|papa|bebe|cuanto|cuesta|pastillas|usted|cuando|donde|porque|como|ya|no se)\b"
+)
+_EN_WORDS = re.compile(
+    r"\b(?:the|and|is|my|i|im|it|to|of|in|for|you|have|has|with|this|that|can|was|on|be|me|he|she|"
+    r"his|her|since|yesterday|today|now|please|thanks|need|get|what|should|just|like|not|are)\b"
+)
+
+
+def detect_language(text: str) -> str:
+    """Guess ``"es"`` or ``"en"`` from function-word counts (normalised or raw text).
+
+    Spanglish goes to whichever language has more function words; ties go to English.
+    """
+    norm = normalize(text) if any(c.isupper() or ord(c) > 127 for c in text[:2000]) else text
+    es = len(_ES_WORDS.findall(norm))
+    en = len(_EN_WORDS.findall(norm))
+    return "es" if es > en else "en"
+
+
+# --------------------------------------------------------------------------- the screen
+
+
+def _find_modifiers(rules: TriageRules, text: str) -> list[Modifier]:
+    mods: list[Modifier] = []
+    for trig in rules.triggers:
+        for m in trig.pattern.finditer(text):
+            mods.append(Modifier(trig.category, trig.direction, m.start(), m.end(), trig.max_words))
+    mods.sort(key=lambda x: x.start)
+    return mods
+
+
+def _affirmed_concepts(rules: TriageRules, text: str) -> set[str]:
+    """Names of the concepts with at least one mention that no ConText modifier covers."""
+    sents: list[Segment] = segments(text)
+    starts = [s.start for s in sents]
+    mods = _find_modifiers(rules, text)
+    mod_starts = [m.start for m in mods]
+    found: set[str] = set()
+    for name, pattern in rules.concepts.items():
+        for m in pattern.finditer(text):
+            if m.end() == m.start():
+                continue
+            idx = bisect.bisect_right(starts, m.start()) - 1
+            sent = sents[idx] if idx >= 0 else Segment(0, len(text))
+            lo = bisect.bisect_left(mod_starts, sent.start)
+            hi = bisect.bisect_right(mod_starts, sent.end)
+            cats = (
+                modifiers_in_scope(text, (m.start(), m.end()), sent, mods[lo:hi], rules.terminators)
+                if lo < hi
+                else set()
+            )
+            for cat in list(cats):
+                override = rules.overrides.get(cat)
+                if override is not None and override.search(text, m.end(), sent.end):
+                    cats.discard(cat)
+            if not cats:
+                found.add(name)
+                break
+    return found
+
+
+def _fired_rules(rules: TriageRules, concepts: set[str]) -> list[RedFlagRule]:
+    return [
+        r
+        for r in rules.rules
+        if all(c in concepts for c in r.all) and (not r.any or any(c in concepts for c in r.any))
+    ]
+
+
+def _opening_end(rules: TriageRules, text: str) -> int:
+    """End of the opening: the first sentence, at least 60 and at most ``opening_chars`` characters."""
+    first = next(iter(segments(text)), Segment(0, len(text)))
+    return max(60, min(first.end, rules.opening_chars))
+
+
+def _classify_intent(rules: TriageRules, text: str, concepts: set[str]) -> Intent:
+    scores: dict[Intent, float] = dict.fromkeys(Intent, 0.0)
+    strong_opening: set[Intent] = set()
+    opening = _opening_end(rules, text)
+    for ip in rules.intent_patterns:
+        for m in ip.pattern.finditer(text):
+            in_opening = m.start() < opening
+            scores[ip.intent] += ip.weight * (rules.opening_multiplier if in_opening else 1.0)
+            # A strong keyword in the opening names the request even when a symptom follows ("refill my
+            # inhaler. also my chest hurts" is a refill with an emergency, not a symptom message).
+            if in_opening and ip.weight >= _STRONG and ip.intent is not Intent.SYMPTOM:
+                strong_opening.add(ip.intent)
+    scores[Intent.SYMPTOM] += rules.symptom_from_concepts * len(concepts)
+    candidates = strong_opening or set(Intent)
+    best = max(scores[i] for i in candidates)
+    if best <= 0:
+        return Intent.OTHER
+    for intent in rules.intent_priority:
+        if intent in candidates and scores[intent] == best:
+            return intent
+    return Intent.OTHER  # pragma: no cover - priority lists every intent
+
+
+def screen(text: str, *, rules: TriageRules | None = None) -> Triage:
+    """Screen a portal message for red flags and classify its intent.
+
+    Deterministic, no LLM, no network. The whole text is screened, however long: a red flag at the end
+    of a 60,000-character paste is found. Template syntax, HTML, control characters and lone surrogates
+    are plain characters here.
+
+    Args:
+        text: The message as the patient wrote it (raw, before de-identification).
+        rules: Rules to use instead of the packaged ones (see :func:`load_rules`).
+
+    Returns:
+        The triage: urgency (the most severe rule that fired), intent, the ids of the rules that fired
+        (never patient text) and the language (``en`` or ``es``).
+
+    Raises:
+        InvalidMessageError: ``text`` is not a string.
+    """
+    if not isinstance(text, str):
+        raise InvalidMessageError("message text must be a string", reason="not_text")
+    r = rules or _default_rules()
+    norm = normalize(text)
+    concepts = _affirmed_concepts(r, norm)
+    fired = _fired_rules(r, concepts)
+    urgency = fired[0].level if fired else Urgency.ROUTINE
+    intent = _classify_intent(r, norm, concepts)
+    reasons = tuple(dict.fromkeys(f.id for f in fired))
+    logger.debug("triage: urgency=%s intent=%s rules=%d", urgency.value, intent.value, len(reasons))
+    return Triage(urgency=urgency, intent=intent, reasons=reasons, language=detect_language(norm))
+
+
+def reason_labels(
+    reasons: Sequence[str], language: str = "en", *, rules: TriageRules | None = None
+) -> list[str]:
+    """Plain-language labels for rule ids (unknown ids are skipped), in ``language`` (``en``/``es``)."""
+    r = rules or _default_rules()
+    by_id = {rule.id: rule for rule in r.rules}
+    lang = "es" if language.startswith("es") else "en"
+    out: list[str] = []
+    for rid in reasons:
+        rule = by_id.get(rid)
+        if rule is not None:
+            label = rule.labels.get(lang) or rule.labels.get("en", "")
+            if label and label not in out:
+                out.append(label)
+    return out
+
+
+def emergency_reasons_text(triage: Triage, language: str | None = None) -> str:
+    """The reasons for an emergency as one plain phrase for the safety-reply template.
+
+    Only emergency-level reasons are used (urgent ones are dropped when any emergency fired). The text
+    comes from rule metadata, never from the patient's message.
+
+    Args:
+        triage: The screen's verdict.
+        language: ``en`` or ``es``; defaults to ``triage.language``.
+
+    Returns:
+        E.g. ``"chest pain or pressure and severe trouble breathing"``; empty when no rule fired.
+    """
+    lang = "es" if (language or triage.language).startswith("es") else "en"
+    emergency = [x for x in triage.reasons if x.startswith("emergency.")]
+    labels = reason_labels(emergency or list(triage.reasons), lang)
+    if not labels:
+        return ""
+    conj = " y " if lang == "es" else " and "
+    if len(labels) == 1:
+        return labels[0]
+    return ", ".join(labels[:-1]) + conj + labels[-1]

@@ -1,0 +1,195 @@
+"""Table tests for the deterministic red-flag screen and intent rules (all messages synthetic)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from replydraft.errors import ConfigurationError, InvalidMessageError
+from replydraft.models import Intent, Triage, Urgency
+from replydraft.triage import detect_language, emergency_reasons_text, load_rules, reason_labels, screen
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        # slang and plain-language descriptions of red flags
+        ("feels like an elephant is sitting on my chest and im sweaty", Urgency.EMERGENCY),
+        ("my ticker is doing something weird and my chest hurts", Urgency.EMERGENCY),
+        ("cant catch my breath even sitting on the couch", Urgency.EMERGENCY),
+        ("my husbands face is drooping on one side and hes slurring", Urgency.EMERGENCY),
+        ("i took a whole bottle of my sleeping pills", Urgency.EMERGENCY),
+        ("my 4 week old has a temp of 100.6", Urgency.EMERGENCY),
+        ("Mi esposo tiene dolor de pecho y le falta el aire", Urgency.EMERGENCY),
+        ("Mi bebé se pone azul cuando come", Urgency.EMERGENCY),
+        # dependents' symptoms count
+        ("my daughter is wheezing after eating peanuts and her lips are swelling", Urgency.EMERGENCY),
+        # negation
+        ("no chest pain, no shortness of breath, just want my statin refilled", Urgency.ROUTINE),
+        ("No tengo fiebre ni dolor de pecho, solo necesito mi receta", Urgency.ROUTINE),
+        # resolved / past events
+        ("had chest pain last year, cardiology cleared it. need my annual physical", Urgency.ROUTINE),
+        (
+            "i overdosed 6 years ago and have been in recovery since. need my suboxone renewed",
+            Urgency.ROUTINE,
+        ),
+        # hypotheticals and someone outside the household
+        ("what would a stroke look like so i know when to worry", Urgency.ROUTINE),
+        ("a friend of mine had a heart attack at 45, should i get checked? i feel fine", Urgency.ROUTINE),
+        # the story flips: past event, but it is back now
+        ("had chest pain last year but now its back and crushing", Urgency.EMERGENCY),
+        # urgent, not emergency
+        ("my son has had a fever of 102 since yesterday, drinking fine", Urgency.URGENT),
+        ("bp is 186/112 this morning, no headache, no vision changes", Urgency.URGENT),
+        ("started a new antibiotic and now have an itchy rash, breathing fine", Urgency.URGENT),
+        # routine
+        ("can i get a superbill for my last visit", Urgency.ROUTINE),
+        ("i am confused about my bill from july", Urgency.ROUTINE),
+    ],
+)
+def test_urgency_table(text: str, urgency: Urgency) -> None:
+    assert screen(text).urgency is urgency
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("can you refill my lisinopril", Intent.REFILL),
+        ("what do my cholesterol results mean", Intent.RESULTS),
+        ("i need to reschedule my appointment on friday", Intent.SCHEDULING),
+        ("can you fill out my fmla form", Intent.FORMS),
+        ("why was i billed twice for the same visit", Intent.BILLING),
+        ("please update my phone number", Intent.OTHER),
+        ("i have a sore throat and a cough", Intent.SYMPTOM),
+        # an emergency buried after an admin request keeps the admin intent
+        ("can you refill my inhaler. also my chest is tight since this morning", Intent.REFILL),
+    ],
+)
+def test_intent_table(text: str, intent: Intent) -> None:
+    assert screen(text).intent is intent
+
+
+def test_buried_emergency_escalates_and_keeps_reason_ids() -> None:
+    t = screen("need my dmv form signed. also my chest is squeezing right now and i feel clammy")
+    assert t.urgency is Urgency.EMERGENCY
+    assert t.intent is Intent.FORMS
+    assert "emergency.chest_pain" in t.reasons
+    assert all(r.startswith(("emergency.", "urgent.")) for r in t.reasons)
+
+
+def test_reasons_never_contain_patient_text() -> None:
+    secret = "zanzibarquux"
+    t = screen(f"my chest hurts and im {secret} and my lips are blue")
+    assert t.urgency is Urgency.EMERGENCY
+    assert not any(secret in r for r in t.reasons)
+    assert secret not in repr(t)
+
+
+def test_sixty_thousand_char_paste_with_emergency_at_the_end() -> None:
+    text = "i wanted to share my food diary with you. " * 1500 + "and right now i cant breathe"
+    assert len(text) > 60_000
+    t = screen(text)
+    assert t.urgency is Urgency.EMERGENCY
+    assert "emergency.breathing" in t.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "\x00\x00chest pain\x00",
+        "\ud800\udfff lone surrogates \udc00",
+        "😀😀😀🙏",
+        "مرحبا، أحتاج إلى موعد",
+        "<script>alert('x')</script><b>refill</b>",
+        "{{ config }} {% for x in y %}{{ x }}{% endfor %}",
+        "[NAME_1] says [PATIENT_NAME_2] needs a refill",
+        "\u202eevil rtl override\u202c",
+        "a" * 100_000,
+    ],
+)
+def test_hostile_input_never_crashes(text: str) -> None:
+    t = screen(text)
+    assert isinstance(t, Triage)
+    assert t.language in ("en", "es")
+
+
+def test_nul_bytes_do_not_hide_an_emergency() -> None:
+    assert screen("my chest\x00 hurts\x00 a lot").urgency is Urgency.EMERGENCY
+
+
+def test_non_string_input_is_a_typed_error() -> None:
+    with pytest.raises(InvalidMessageError):
+        screen(b"chest pain")  # type: ignore[arg-type]
+
+
+def test_language_detection() -> None:
+    assert detect_language("Necesito una cita para mi hija") == "es"
+    assert detect_language("I need an appointment for my daughter") == "en"
+    assert screen("Mi niño tiene fiebre desde ayer").language == "es"
+
+
+def test_emergency_reasons_text_uses_rule_labels_in_both_languages() -> None:
+    t = screen("my chest hurts and i cant breathe")
+    en = emergency_reasons_text(t, "en")
+    es = emergency_reasons_text(t, "es")
+    assert "chest" in en and " and " in en
+    assert "pecho" in es and " y " in es
+    assert emergency_reasons_text(screen("can i get a refill")) == ""
+
+
+def test_reason_labels_skip_unknown_ids() -> None:
+    assert reason_labels(["nope.unknown", "emergency.seizure"], "en") == ["a seizure"]
+
+
+def test_every_rule_has_both_labels() -> None:
+    rules = load_rules()
+    for rule in rules.rules:
+        assert rule.labels.get("en") and rule.labels.get("es"), rule.id
+
+
+def test_malformed_rules_are_a_configuration_error(tmp_path: Path) -> None:
+    src = Path(__file__).parents[1] / "replydraft" / "triage_rules"
+    for name in ("context.json", "intents.json"):
+        (tmp_path / name).write_text((src / name).read_text(encoding="utf-8"), encoding="utf-8")
+    red = json.loads((src / "redflags.json").read_text(encoding="utf-8"))
+    red["rules"].append(
+        {"id": "emergency.bad", "level": "emergency", "all": ["no_such_concept"], "label": {}}
+    )
+    (tmp_path / "redflags.json").write_text(json.dumps(red), encoding="utf-8")
+    with pytest.raises(ConfigurationError):
+        load_rules(tmp_path)
+    (tmp_path / "redflags.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConfigurationError):
+        load_rules(tmp_path)
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    path = FIXTURES / name
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("fixture", ["triage_dev.jsonl", "triage_heldout.jsonl"])
+def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
+    missed = [
+        r["id"]
+        for r in _rows(fixture)
+        if r["urgency"] == "emergency" and screen(r["text"]).urgency.value != "emergency"
+    ]
+    assert missed == []
+
+
+@pytest.mark.parametrize("fixture", ["triage_dev.jsonl", "triage_heldout.jsonl"])
+def test_quality_floors_on_the_labelled_sets(fixture: str) -> None:
+    rows = _rows(fixture)
+    preds = [screen(r["text"]) for r in rows]
+    urgent = [(r, p) for r, p in zip(rows, preds, strict=True) if r["urgency"] == "urgent"]
+    routine = [(r, p) for r, p in zip(rows, preds, strict=True) if r["urgency"] == "routine"]
+    assert sum(p.urgency.rank >= 1 for _, p in urgent) / len(urgent) >= 0.95
+    assert sum(p.urgency is Urgency.ROUTINE for _, p in routine) / len(routine) >= 0.90
+    assert sum(p.intent.value == r["intent"] for r, p in zip(rows, preds, strict=True)) / len(rows) >= 0.85
