@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_PAGE_CAP = 10
-DEFAULT_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 200  # one page holds a typical lab history: fewer sequential round trips
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _ACCEPT = "application/fhir+json"
 
