@@ -226,7 +226,11 @@ class Deidentifier:
             name_hits.extend(_spacy_hits(self._nlp, text))
 
         # allow-list: drug names and eponymous conditions are never names, places or organisations
-        allowed: list[tuple[int, int]] = [(d.start, d.end) for d in self._drugs.find(text)]
+        allowed: list[tuple[int, int]] = [
+            (m.start, m.end)
+            for m in self._drugs.find(text)
+            if m.surface.casefold() not in names.name_not_drug
+        ]
         allowed.extend((t.start, t.end) for t in toks if t.low in names.gaz.allow)
         for rx in EPONYM_RES:
             allowed.extend((m.start(), m.end()) for m in rx.finditer(text))

@@ -123,7 +123,9 @@ _KIN = (
     r"mother-in-law|father-in-law|sister-in-law|brother-in-law|son-in-law|daughter-in-law|ex|ex-wife|"
     r"ex-husband|toddler|infant|newborn|grandchild|grandkid|godson|goddaughter|guardian|sitter|babysitter|"
     r"nanny|aide|supervisor|manager|landlord|pastor|sponsor|buddy|bestie|colleague|classmate|teammate|"
-    r"youngest|oldest|eldest|little one|other half|hubby"
+    r"youngest|oldest|eldest|little one|other half|hubby|bf|gf|bff|wifey|sis|bro|mil|fil|ex|"
+    r"foster (?:son|daughter|child)|"
+    r"ward|client|resident|student|coach|trainer|tutor|housemate|flatmate|carpool|running buddy"
 )
 _PROVIDER_CTX = re.compile(
     rf"(?:^|(?<=[^\w]))(?:{_TITLES_PROVIDER})\.?\s+(?:(?:is|was)\s+)?(?=\S)", re.IGNORECASE
@@ -133,6 +135,14 @@ _KIN_CTX = re.compile(
     rf"\b(?:my|our|his|her|their|your|the|a)\s+(?:(?:little|older|younger|big|baby|adult|late|ex|step|"
     rf"twin|\d+[- ]?(?:yo|y/o|year[- ]old|month[- ]old))\s+)?(?:{_KIN})s?(?:'s)?\s*,?\s+"
     r"(?:(?:is|was|named|called)\s+)?(?=\S)",
+    re.IGNORECASE,
+)
+# "Member: ANTOINE R DUBOIS", "Dad: Samir Haddad", "manager is Teresa Blackwood", "boss is Rich"
+_LABEL_CTX = re.compile(
+    rf"(?:^|(?<=\n)|(?<=[,;(]\s))\s*(?:member|patient|pt|name|subscriber|insured|policy\s*holder|parent|guardian|"
+    rf"child|student|employee|emergency\s+contact|contact|spouse|caregiver|proxy|{_KIN})\s*(?:name)?\s*:\s*(?=\S)"
+    rf"|\b(?:{_KIN}|contact|manager|rep|representative|adjuster|caseworker|coordinator|supervisor|advocate|"
+    rf"teacher|principal|landlord|sponsor|attorney|lawyer)\s+(?:is|was|named|called)\s+(?=\S)",
     re.IGNORECASE,
 )
 _SELF_CTX = re.compile(
@@ -150,8 +160,27 @@ _SIGNOFF = re.compile(
     r"(?:^|[\n.!?]\s*|\s)(?:thanks(?:\s+(?:so\s+much|again|a\s+lot|in\s+advance))?|thank\s+you(?:\s+(?:so\s+much|again|"
     r"in\s+advance))?|thx|ty|best(?:\s+regards|\s+wishes)?|regards|kind\s+regards|warm\s+regards|sincerely|"
     r"cheers|love|blessings|god\s+bless|take\s+care|respectfully|warmly|gratefully|appreciate\s+it|"
-    r"yours(?:\s+truly)?|v/r|xo|xoxo|-+|–|—|~)\s*[,!.:]*\s+(?=\S)",
+    r"yours(?:\s+truly)?|v/r|xo|xoxo)\s*[,!.:]*\s+(?=\S)|(?:^|(?<=\s))(?:-+|–|—|~)\s*(?=[^\W\d_])",
     re.IGNORECASE,
+)
+_REAL_DRUG_NAMES = frozenset({"allegra", "tobi"})
+# after "my son" / a title the next word is a name unless it is one of these
+_SLOT_STOP = _words(
+    """
+    will may can might must shall should would could is was has had have does did do just also and who whos
+    who's said says got gets needs wants started keeps the a an to in on at for with of from about as but or
+    so that this been being went came seems seemed still really already again too here there now then has
+    had having getting needs need needed wanted takes took take is's isn't wasn't doesn't didn't hasn't
+    age aged turned turning who's
+    """
+)
+_AND_ME = re.compile(r"(?:^|(?<=[\s,(]))([^\W\d_][\w'’-]*)\s+(?:and|&)\s+(?:i|me)\b(?!')", re.IGNORECASE)
+_ME_AND = re.compile(r"\b(?:me|myself)\s+(?:and|&)\s+(?=\S)", re.IGNORECASE)
+_PAREN_KIN = re.compile(rf"([^\W\d_][\w'’-]*)\s*\((?:my|our|his|her|the)\s+(?:{_KIN})\)", re.IGNORECASE)
+_VOCATIVE = re.compile(r"(?:^|\n)[ \t>]*([A-Z][a-z]+),[ \t]+[a-z]")
+_POSSESSIVE = re.compile(r"\b([A-Z][a-z]+)(?:'s|’s)\b")
+_OTHER_SCRIPT = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0400-\u04ff\u0600-\u06ff\u0e00-\u0e7f]+"
 )
 _HERE = re.compile(r"(?:^|\n)\s*([^\W\d_][\w'’-]*)\s+here\b", re.IGNORECASE)
 _CREDENTIAL = re.compile(
@@ -203,40 +232,51 @@ class NameFinder:
     def __init__(self, gaz: Gazetteers, drug_names: object) -> None:
         self.gaz = gaz
         self.drugs = drug_names  # supports ``in`` (replydraft._drugs.DrugLexicon)
+        # first names that the drug lexicon also lists (Amber, Rosemary, Sage): people far more often
+        self.name_not_drug = frozenset(w for w in gaz.first if w in drug_names) - _REAL_DRUG_NAMES  # type: ignore[operator]
 
     # ------------------------------------------------------------------ helpers
 
     def _is_drug(self, low: str) -> bool:
-        return low in self.gaz.allow or low in self.drugs  # type: ignore[operator]
+        return low in self.gaz.allow or (low in self.drugs and low not in self.name_not_drug)  # type: ignore[operator]
 
     def _never_name(self, tok: Token) -> bool:
         return tok.low in _STOP or len(tok.low) < 2 or self._is_drug(tok.low)
 
-    def _nameish(self, tok: Token, mode: str, *, strict: bool) -> bool:
-        """Could this token be (part of) a name in a slot the layout says holds a name?"""
-        if self._never_name(tok):
+    def _nameish(self, tok: Token, mode: str, *, level: str) -> bool:
+        """Could this token be (part of) a name in a slot the layout says holds a name?
+
+        ``level`` is how strongly the layout says so: ``strong`` after "my son" or a title, ``normal`` after
+        a greeting or sign-off, ``weak`` after "this is" / "for" (which precede ordinary words as often).
+        """
+        if self._never_name(tok) or (level == "strong" and tok.low in _SLOT_STOP):
             return False
         low = tok.low
         g = self.gaz
         if mode == "normal":
             if tok.cap or tok.upper:
-                # capitalised words in a name slot: names unless they are common words (then must be in the
-                # first-name list too: "Thanks, Will" is a name, "Thanks, Much" is not)
+                # capitalised words in a name slot: names unless they are common words (then they must be
+                # in a name list too: "Thanks, Will" is a name, "Thanks, Much" is not)
                 if low in g.common:
-                    return low in g.first or low in g.last if not strict else low in g.first
+                    return low in g.first if level == "weak" else (low in g.first or low in g.last)
                 return True
-            # lower-case word in a normal-case message: only a non-word ("somchai") or a rare gazetteer name
-            if strict:
+            if level == "weak":
                 return False
+            if level == "strong":
+                return low not in g.dictionary or (low in g.first and low not in g.common)
             return low not in g.dictionary and (low in g.first or low in g.last)
         # lower / caps: no case signal
-        if low in g.common:
+        if low in _SLOT_STOP:
             return False
+        if low in g.common:
+            return level == "strong" and (low in g.first or low in g.last)
         if low in g.first or low in g.last:
             return True
-        return not strict and low not in g.dictionary and len(low) >= 3
+        return level != "weak" and low not in g.dictionary and len(low) >= 3
 
-    def _extend(self, toks: list[Token], i: int, text: str, mode: str, max_words: int = 3) -> int:
+    def _extend(
+        self, toks: list[Token], i: int, text: str, mode: str, max_words: int = 3, strong: bool = False
+    ) -> int:
         """Index one past the last token of a name starting at token i (initials, particles, surnames)."""
         j = i + 1
         while j < len(toks) and j - i < max_words:
@@ -263,7 +303,11 @@ class NameFinder:
                 if tok.low in g.common and tok.low not in g.last:
                     break
             else:
-                if tok.low in g.common or (tok.low in g.dictionary and tok.low not in g.last):
+                if tok.low in _SLOT_STOP:
+                    break
+                if (tok.low in g.common or (tok.low in g.dictionary and tok.low not in g.last)) and not (
+                    strong and tok.low in g.last
+                ):
                     break
             j += 1
         return j
@@ -283,16 +327,16 @@ class NameFinder:
                 k = by_start.get(pos + 1)
             return k
 
-        def slot(pos: int, kind: str, strict: bool, max_words: int = 3) -> Iterator[Hit]:
+        def slot(pos: int, kind: str, level: str, max_words: int = 3) -> Iterator[Hit]:
             k = tok_at(pos)
             if k is None:
                 return
             tok = toks[k]
             if tok.low in _STOP and tok.low not in ("mary",):
                 return
-            if not self._nameish(tok, mode, strict=strict) and tok.low not in known_names:
+            if not self._nameish(tok, mode, level=level) and tok.low not in known_names:
                 return
-            j = self._extend(toks, k, text, mode, max_words)
+            j = self._extend(toks, k, text, mode, max_words, strong=level == "strong")
             yield (tok.start, toks[j - 1].end, kind)
 
         # 1. chart-known names (exact and fuzzy)
@@ -301,23 +345,63 @@ class NameFinder:
         # 2. layout
         for m in _PROVIDER_CTX.finditer(text):
             # a title in lower-case text ("dr chen-whitaker"): the next word is a name unless common
-            yield from slot(m.end(), "PROVIDER", strict=False)
+            yield from slot(m.end(), "PROVIDER", "strong")
         for m in _PERSON_TITLE_CTX.finditer(text):
-            yield from slot(m.end(), "NAME", strict=False)
+            yield from slot(m.end(), "NAME", "strong")
         for m in _KIN_CTX.finditer(text):
-            yield from slot(m.end(), "NAME", strict=mode != "normal")
+            yield from slot(m.end(), "NAME", "strong")
         for m in _SELF_CTX.finditer(text):
-            yield from slot(m.end(), "NAME", strict=True)
+            yield from slot(m.end(), "NAME", "weak")
+        for m in _LABEL_CTX.finditer(text):
+            yield from slot(m.end(), "NAME", "strong")
+        for m in _VOCATIVE.finditer(text):
+            # "Ray, please ask ..." / "> Bill, thanks": a first name opening a line, then a comma
+            k = tok_at(m.start(1))
+            if k is not None and toks[k].low in self.gaz.first and not self._never_name(toks[k]):
+                yield (toks[k].start, toks[k].end, "NAME")
+        for m in _POSSESSIVE.finditer(text):
+            # "Sterling's birthday": a capitalised first name with a possessive is a person
+            k = tok_at(m.start(1))
+            if (
+                k is not None
+                and mode == "normal"
+                and toks[k].cap
+                and toks[k].low in self.gaz.first
+                and not self._never_name(toks[k])
+            ):
+                yield (toks[k].start, toks[k].end, "NAME")
+        other = [t for t in toks if _OTHER_SCRIPT.search(t.text)]
+        if other and len(other) * 4 < len(toks):
+            # a name written in another script inside Latin text ("Wang Xiuying (王秀英)")
+            for t in other:
+                yield (t.start, t.end, "NAME")
+        for m in _AND_ME.finditer(text):
+            # "Somchai and I", "me and paolo": a person by construction
+            yield from slot(m.start(1), "NAME", "normal", max_words=1)
+        for m in _ME_AND.finditer(text):
+            yield from slot(m.end(), "NAME", "normal")
+        for m in _PAREN_KIN.finditer(text):
+            # "Destiny (my wife) has ...": walk back over the name
+            k = tok_at(m.start(1))
+            if k is not None and self._nameish(toks[k], mode, level="strong"):
+                first = k
+                if (
+                    k > 0
+                    and text[toks[k - 1].end : toks[k].start] == " "
+                    and self._nameish(toks[k - 1], mode, level="normal")
+                ):
+                    first = k - 1
+                yield (toks[first].start, toks[k].end, "NAME")
         for m in _GREETING.finditer(text):
             # the addressee of a portal message is the care team
             if m.start() > 0 and text[m.start()] != "\n":
                 continue
-            yield from slot(m.end(), "PROVIDER", strict=mode != "normal")
+            yield from slot(m.end(), "PROVIDER", "normal")
         for m in _SIGNOFF.finditer(text):
-            yield from slot(m.end(), "NAME", strict=False)
+            yield from slot(m.end(), "NAME", "normal")
         for m in _HERE.finditer(text):
             k = by_start.get(m.start(1))
-            if k is not None and self._nameish(toks[k], mode, strict=True):
+            if k is not None and self._nameish(toks[k], mode, level="weak"):
                 yield (toks[k].start, toks[k].end, "NAME")
         for m in _CREDENTIAL.finditer(text):
             # "Jane Roe, NP": walk back over the name

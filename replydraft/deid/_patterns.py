@@ -74,6 +74,13 @@ _MD = re.compile(
     r"(?<![\d/.-])(\d{1,2})/(\d{1,2})(?![\d/]|\s*(?:tab|pill|cap|dose|cup|mg|ml|of\b|strength))", _I
 )
 _FRACTIONS = {"1/2", "1/3", "2/3", "1/4", "3/4", "1/8", "3/8", "1/5", "1/6"}
+# m-d with a dash only after a date-like word ("on 3-22"): "2-3 times" is a range
+_MD_DASH = re.compile(
+    r"\b(?:on|since|by|from|after|before|until|til|till|of|dated|appt|appointment|visit|due|thru|through|"
+    r"starting|effective|injury|dos|date|for|around|week of|4|us|born|placed|seen|done|paid|mailed|sent)\s+"
+    r"((?:0?[1-9]|1[0-2])[-/](?:[12]\d|3[01]|0?[1-9]))\b(?![-/.]\d)",
+    _I,
+)
 # month/year "10/2025"
 _MY = re.compile(r"(?<![\d/.-])(0?[1-9]|1[0-2])/(\d{4})(?![\d/])")
 # "on the 3rd", "since the 14th": the ordinal only
@@ -83,6 +90,9 @@ _ORDINAL_CTX = re.compile(
     r"round|cycle|day|week|month|year|attempt|visit|child|kid|baby|place|birthday|street|st\b|ave|avenue|"
     r"percentile|period|try|one|injection|infusion|treatment|session|fl\b))",
     _I,
+)
+_ORD_RANGE = re.compile(
+    r"\b(\d{1,2}(?:st|nd|rd|th))\s*(?:-|–|to|through|thru)\s*(\d{1,2}(?:st|nd|rd|th))\b", _I
 )
 _BIRTHDAY_ORD = re.compile(r"\b((?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\s+birthday", _I)
 # MMDD / MMDDYYYY used as passwords or PINs are dates of birth in disguise
@@ -102,7 +112,8 @@ _AGE_PATTERNS = [
         rf"\b({_NUM90}|{_SPELLED90})(?=\s*(?:-|\s)?\s*(?:years?|yrs?|y/?o\b|yo\b|year-old|-year))", _I
     ),
     re.compile(
-        rf"(?:\b(?:age|aged|is|turned|turning|turns|was|be|being|he's|she's|who's|am|i'm|im|now|almost|nearly)"
+        rf"(?:\b(?:age|aged|is|turned|turning|turns|was|be|being|he's|she's|who's|am|i'm|im|now|almost|nearly|both|"
+        rf"shes|hes|whos|are|were|of)"
         rf"\s+)({_NUM90}|{_SPELLED90})\b(?!\s*(?:%|percent|mg|lbs?|pounds|kg|degrees|°|bpm|minutes|mins|mm|ml|over|/))",
         _I,
     ),
@@ -117,6 +128,12 @@ _PHONE = re.compile(
     rf"(?<![\w/.-])(?:\+?1[\s.-]?)?(?:\(\d{{3}}\)\s*|\d{{3}}[\s.-]?)\d{{3}}[\s.-]?\d{{4}}(?![\d-]){_EXT}", _I
 )
 _PHONE7 = re.compile(r"(?<![\w/.-])\d{3}[-.]\d{4}(?![\d-])")
+_PHONE7_CTX = re.compile(
+    r"\b(?:cell|phone|mobile|home|work|call|text|fax|number|tel|ph|line|landline|whatsapp|#)\W{0,6}"
+    r"(\d{3}[ .-]\d{4})\b(?!\s*(?:mg|ml))",
+    _I,
+)
+_PHONE_INTL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,6}(?![\d-])")
 _EXT_ONLY = re.compile(r"\b(?:x|ext\.?|extension)\s*\d{3,6}\b", _I)
 _DIGIT_WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)"
 _SPELLED_PHONE = re.compile(rf"\b{_DIGIT_WORD}(?:[\s,-]+{_DIGIT_WORD}){{6,}}\b", _I)
@@ -152,13 +169,27 @@ _ID_KEYWORDS = (
     r"tracking|username|user name|user id|login|handle|medicare|medicaid|mbi|insurance|card|"
     r"ending in|ends in|last (?:4|four)(?: digits)?|juror|permit|certificate|visa|voucher|file|record|"
     r"registration|benefit|beneficiary|ssi|cin|enrollment|enrolment|appeal|docket|receipt|transaction|"
-    r"number|no\.|#"
+    r"number|no\.|ending|ends|check|cheque|report|participant|fsa|hsa|hra|hicn|npi|dea|member\s+number|"
+    r"routing|tracking|confirmation|ref(?:erence)?|locker|room\s+key|pin"
 )
 _ID_CTX = re.compile(
-    rf"\b(?:{_ID_KEYWORDS})(?:\s*(?:number|num|no\.?|#|id|code))?(?:\s*(?:is|was|are|of|:|=|-|#))*\s*"
-    r"((?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{2,}[A-Za-z0-9]|\d{3,})\b",
+    rf"(?:\b(?:{_ID_KEYWORDS})|#)(?:\s*(?:number|num|no\.?|#|id|code))?(?:\s*(?:is|was|are|of|:|=|-|#|in))*"
+    r"(?:(?:\s+(?:there|here|on\s+file|at\s+\w+|with\s+\w+|for\s+\w+|now|still|ending\s+in))"
+    r"|(?:\s+[a-z']{1,6}){1,4}?\s+(?:is|was|are|:))?"
+    r"(?:\s*(?:is|was|are|:|#))*\s*"
+    r"([A-Za-z]{0,3}\d{1,6}(?:[ -]\d{2,6}){1,4}(?![\d-])"
+    r"|(?=[\w.-]*\d)[A-Za-z0-9][\w.-]{2,}[A-Za-z0-9]|\d{3,})\b"
+    r"(?!\s*(?:mg|mcg|ml|units?|tabs?|tablets?|pills?|days?|weeks?|months?|years?|hours?|minutes?|lbs?|%))",
     _I,
 )
+_HANDLE = re.compile(
+    r"\b(?:username|user\s*name|user\s*id|login|handle|insta|instagram|twitter|tiktok|snap(?:chat)?|gamertag)"
+    r"(?:\s+(?:is|was|:))?\s*[:]?\s*(@?[\w.]{3,})",
+    _I,
+)
+_AT_HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z][\w.]{2,}[A-Za-z0-9_]")
+# digits read out one by one: "7 7 1 2 0 9 4 4 3"
+_SPACED_DIGITS = re.compile(r"(?<![\d.])\d(?: \d){4,}(?![\d.])")
 _ALNUM_ID = re.compile(r"\b(?=[A-Z0-9-]*\d[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{5,}\b")
 _LONG_NUM = re.compile(
     r"(?<![\w.,/-])\d{5,}(?![\w.,/])(?!\s*(?:mg|mcg|ml|steps|units|iu|calories|cal|lbs?|k\b))", _I
@@ -187,14 +218,21 @@ _UNIT = (
     r"[A-Za-z0-9-]+)?"
 )
 _STREET = re.compile(
-    rf"\b\d{{1,6}}[A-Za-z]?(?:-\d+)?\s+(?:(?:[NSEW]|north|south|east|west|n\.|s\.|e\.|w\.)\s+)?"
-    rf"(?:[A-Za-z0-9][\w'.-]*\s+){{0,3}}?{_SUFFIX}\b\.?(?:\s+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?{_UNIT}",
+    rf"\b\d{{1,6}}[A-Za-z]?(?:-\d+)?\s+(?:(?:[NSEW]|NE|NW|SE|SW|north|south|east|west|n\.|s\.|e\.|w\.)\s+)?"
+    rf"(?:[A-Za-z0-9][\w'.-]*[ \t]+){{0,4}}?{_SUFFIX}\b\.?(?:[ \t]+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?{_UNIT}",
     _I,
 )
 _STREET_BARE = re.compile(
     r"\b(?:on|off|at|near|by|of|to|from|and|past) ((?!the\b|a\b|my\b|this\b|that\b|your\b|our\b|main\b)"
     r"(?:[A-Z][\w'.-]*\s+){1,2}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|"
     r"Parkway|Pkwy|Highway|Hwy|Pike|Trail|Circle|Cir|Terrace|Place|Pl)\b\.?)(?!\s+[A-Z][a-z])",
+)
+_STREET_BARE_ANYCASE = re.compile(
+    r"\b(?:on|off|at|near|to|from|past)\s+((?!(?:the|a|an|my|your|his|her|our|their|this|that|any|every|see|call|"
+    r"main|same|right|wrong|long|whole|one|other)\b)[a-z]{3,}(?:\s+(?!(?:the|a|my)\b)[a-z]{2,})?\s+"
+    r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|ln|lane|ct|court|pkwy|parkway|hwy|highway|trl|trail|"
+    r"cir|circle|ter|terrace|pl)\b\.?)",
+    _I,
 )
 _UNIT_ONLY = re.compile(r"\b(?:apt|apartment|unit|suite|ste|room|rm)\.?\s*#?\s*\d+[A-Za-z]?\b", _I)
 _PO_BOX = re.compile(r"\b(?:p\.?\s*o\.?\s*box|post office box|box)\s+#?\d+\b", _I)
@@ -209,7 +247,12 @@ _STATES = (
     r"OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
 )
 _CITY_ST_ZIP = re.compile(
-    rf"(?:\b((?:[A-Z][a-zA-Z.'-]+\s+){{0,2}}[A-Z][a-zA-Z.'-]+),?\s+)?\b({_STATES})\.?,?\s+(\d{{5}}(?:-\d{{4}})?)\b"
+    rf"(?:\b((?:[A-Z][a-zA-Z.'-]+[ \t]+){{0,2}}[A-Z][a-zA-Z.'-]+),?[ \t]+)?\b({_STATES})\.?,?[ \t]+"
+    rf"(\d{{5}}(?:-\d{{4}})?)\b"
+)
+# the same in lower case or caps: "waco, tx 93362", "bangor, me 86763" (a state code plus ZIP is distinctive)
+_CITY_ST_ZIP_ANYCASE = re.compile(
+    rf"(?:\b([a-zA-Z.'-]+(?:[ \t][a-zA-Z.'-]+)?),[ \t]*)?\b({_STATES})\.?,?[ \t]+(\d{{5}}(?:-\d{{4}})?)\b", _I
 )
 _CITY_ST = re.compile(rf"\b((?:[A-Z][a-zA-Z.'-]+\s+){{0,2}}[A-Z][a-zA-Z.'-]+),\s+({_STATES})\b(?!\s*\d)")
 _ZIP_CTX = re.compile(r"\b(?:zip|zip code|zipcode|postal code)\b\D{0,12}?(\d{5}(?:-\d{4})?)\b", _I)
@@ -222,9 +265,13 @@ _ORG_SUFFIX = (
     r"Memory\s+Care|Manor|Group\s+Home|Day\s+Program|Camp|Club|YMCA|Plumbing|Electric|Farms?|Bakery|Motors|"
     r"Landscaping|Services|Solutions|Systems|Enterprises|Partners|Associates|Law|Realty|Diner|Cafe|Café|"
     r"Restaurant|Salon|Gym|Fitness|Dental(?!\s+(?:work|cleaning))|Center|Centre|Home|Village|Gardens|Estates|"
-    r"Lodge|Ministries|Temple|Mosque|Synagogue|Warehouse|Factory|Mill|Mills|Bank|Credit\s+Union|Trucking|Transport)"
+    r"Lodge|Ministries|Temple|Mosque|Synagogue|Warehouse|Factory|Mill|Mills|Bank|Credit\s+Union|Trucking|Transport|"
+    r"Pizzeria|Pizza|Tire|Tires|Studio|Studios|Agency|LLP|LTD|PLLC|Residential|Adoption|Mgmt\.?|Management|"
+    r"Property|Properties|Holdings|Group|Clinic\s+of\s+\w+|Brewing|Brewery|Market|Grocery|Hardware|Garage|"
+    r"Roofing|Painting|Cleaning|Consulting|Design|Media|Marketing|Labs|Technologies|Tech|Software|Staffing)"
 )
-_ORG = re.compile(rf"\b(?:[A-Z][\w&'.-]*\s+){{1,4}}{_ORG_SUFFIX}(?![\w-])")
+_ORG = re.compile(rf"\b(?:[A-Z][\w&'.-]*\s+(?:&\s+)?){{1,4}}(?i:{_ORG_SUFFIX})(?![\w-])")
+_ORG_PREFIX = re.compile(r"\b(?:Camp|Club|Team|Troop|Scout\s+Troop|Pack)\s+(?:[A-Z][\w'-]*\s*){1,3}")
 _WORK_AT = re.compile(
     r"\b(?:work(?:s|ed|ing)?\s+(?:at|for)|employed\s+(?:at|by)|employer\s+(?:is|was)|job\s+at|shift\s+at|"
     r"teach(?:es|ing)?\s+at|attends|goes\s+to|enrolled\s+at|lives\s+at|living\s+at|moved\s+into)\s+"
@@ -240,6 +287,43 @@ _NOT_ORG_WORDS = _words(
 )
 
 
+_EMPLOYER_CUE = re.compile(
+    r"\b(?:employer(?:\s+(?:is|was))?|employed\s+(?:at|by)|work(?:s|ed|ing)?\s+(?:at|for)|job\s+at|"
+    r"shift\s+at|hired\s+(?:at|by)|fired\s+from|laid\s+off\s+from|quit)[:,]?\s+(?:the\s+)?",
+    _I,
+)
+_CAPWORD = re.compile(r"[A-Z][\w&'.-]*")
+_LOWWORD = re.compile(r"[a-z][\w&'-]*")
+_NOT_EMPLOYER = _words(
+    """
+    a an my our his her their home school night nights days weekends the this that it from and or but so
+    today tomorrow now again still
+    """
+)
+
+
+def _employer(text: str) -> Iterator[Hit]:
+    """The employer after a cue: a run of capitalised words, or one lower-case word ("at pfizer")."""
+    for m in _EMPLOYER_CUE.finditer(text):
+        pos = m.end()
+        cm = _CAPWORD.match(text, pos)
+        if cm is not None:
+            end = cm.end()
+            for _ in range(3):
+                nxt = re.compile(r"[ \t]+(?:&[ \t]+)?[A-Z][\w&'.-]*").match(text, end)
+                if nxt is None:
+                    break
+                end = nxt.end()
+            if cm.group(0).lower() not in _NOT_EMPLOYER:
+                yield (pos, end, "ORGANIZATION")
+            continue
+        lm = _LOWWORD.match(text, pos)
+        if lm is not None and lm.group(0) not in _NOT_EMPLOYER and len(lm.group(0)) > 2:
+            end = lm.end()
+            if text[end : end + 1] in (".", ",", ";", "\n", ""):
+                yield (pos, end, "ORGANIZATION")
+
+
 def _groups(m: re.Match[str], group: int, kind: str) -> Hit:
     return (m.start(group), m.end(group), kind)
 
@@ -253,12 +337,17 @@ def find_structured(text: str) -> Iterator[Hit]:
         mo, dd = int(m[1]), int(m[2])
         if 1 <= mo <= 12 and 1 <= dd <= 31 and m.group(0) not in _FRACTIONS:
             yield (m.start(), m.end(), "DATE")
+    for m in _MD_DASH.finditer(text):
+        yield _groups(m, 1, "DATE")
     for m in _MARCH_MAY.finditer(text):
         yield _groups(m, 1, "DATE")
     for m in _MY.finditer(text):
         yield (m.start(), m.end(), "DATE")
     for m in _ORDINAL_CTX.finditer(text):
         yield _groups(m, 1, "DATE")
+    for m in _ORD_RANGE.finditer(text):
+        yield _groups(m, 1, "DATE")
+        yield _groups(m, 2, "DATE")
     for m in _PIN_DATE.finditer(text):
         yield _groups(m, 1, "DATE")
     for pat in _AGE_PATTERNS:
@@ -285,6 +374,11 @@ def find_structured(text: str) -> Iterator[Hit]:
         yield (m.start(), m.end(), "PHONE")
     for m in _PHONE7.finditer(text):
         yield (m.start(), m.end(), "PHONE")
+    for m in _PHONE7_CTX.finditer(text):
+        yield _groups(m, 1, "PHONE")
+    for m in _PHONE_INTL.finditer(text):
+        if sum(c.isdigit() for c in m.group(0)) >= 8:
+            yield (m.start(), m.end(), "PHONE")
     for m in _EXT_ONLY.finditer(text):
         yield (m.start(), m.end(), "PHONE")
     for m in _SPELLED_PHONE.finditer(text):
@@ -300,6 +394,13 @@ def find_structured(text: str) -> Iterator[Hit]:
             continue
         if sum(c.isdigit() for c in tok) >= 3 or (re.search(r"\d", tok) and re.search(r"[A-Za-z]", tok)):
             yield _groups(m, 1, "ID")
+    for m in _HANDLE.finditer(text):
+        if m.group(1).lower() not in ("is", "was", "the", "and"):
+            yield _groups(m, 1, "ID")
+    for m in _AT_HANDLE.finditer(text):
+        yield (m.start(), m.end(), "ID")
+    for m in _SPACED_DIGITS.finditer(text):
+        yield (m.start(), m.end(), "ID")
     for m in _ALNUM_ID.finditer(text):
         if not _NOT_ID.match(m.group(0)):
             yield (m.start(), m.end(), "ID")
@@ -315,6 +416,8 @@ def find_structured(text: str) -> Iterator[Hit]:
         yield (m.start(), m.end(), "ADDRESS")
     for m in _STREET_BARE.finditer(text):
         yield _groups(m, 1, "ADDRESS")
+    for m in _STREET_BARE_ANYCASE.finditer(text):
+        yield _groups(m, 1, "ADDRESS")
     for m in _UNIT_ONLY.finditer(text):
         yield (m.start(), m.end(), "ADDRESS")
     for m in _PO_BOX.finditer(text):
@@ -328,6 +431,11 @@ def find_structured(text: str) -> Iterator[Hit]:
             yield _groups(m, 1, "LOCATION")
         yield _groups(m, 2, "LOCATION")
         yield _groups(m, 3, "ZIP")
+    for m in _CITY_ST_ZIP_ANYCASE.finditer(text):
+        if m.group(1):
+            yield _groups(m, 1, "LOCATION")
+        yield _groups(m, 2, "LOCATION")
+        yield _groups(m, 3, "ZIP")
     for m in _CITY_ST.finditer(text):
         yield _groups(m, 1, "LOCATION")
         yield _groups(m, 2, "LOCATION")
@@ -336,6 +444,9 @@ def find_structured(text: str) -> Iterator[Hit]:
     for m in _COUNTY.finditer(text):
         yield (m.start(), m.end(), "LOCATION")
 
+    yield from _employer(text)
+    for m in _ORG_PREFIX.finditer(text):
+        yield (m.start(), m.end(), "ORGANIZATION")
     for m in _ORG.finditer(text):
         o_start, o_end = m.start(), m.end()
         words = m.group(0).split()
