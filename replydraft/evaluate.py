@@ -119,11 +119,20 @@ class EvalRun:
         skipped: How many messages were already done and not drafted again.
     """
 
-    records: list[dict[str, Any]]
-    summary: dict[str, Any]
+    # records hold the drafts (patient text): kept out of repr, which ends up in logs and tracebacks
+    records: list[dict[str, Any]] = field(repr=False)
+    summary: dict[str, Any] = field(repr=False)
     out_dir: Path | None = None
     skipped: int = 0
-    files: dict[str, Path] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        u, i = self.summary.get("urgency", {}), self.summary.get("intent", {})
+        return (
+            f"EvalRun(n={len(self.records)}, skipped={self.skipped}, status={self.summary.get('status')}, "
+            f"urgency_accuracy={u.get('accuracy')}, intent_accuracy={i.get('accuracy')}, "
+            f"out_dir={str(self.out_dir) if self.out_dir else None!r})"
+        )
 
     @property
     def report_path(self) -> Path | None:

@@ -409,3 +409,9 @@ def test_evaluate_twins_have_the_same_signature() -> None:
     from replydraft.evaluate import aevaluate
 
     assert inspect.signature(evaluate).parameters.keys() == inspect.signature(aevaluate).parameters.keys()
+
+
+def test_eval_run_repr_has_no_text() -> None:
+    run = evaluate(items(), drafter=ScriptedDrafter(), progress=False)
+    text = repr(run)
+    assert "EvalRun(n=5" in text and "Thank you" not in text and "routine refill" not in text
