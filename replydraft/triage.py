@@ -271,23 +271,43 @@ def _find_modifiers(rules: TriageRules, text: str) -> list[Modifier]:
     return mods
 
 
-def _affirmed_concepts(rules: TriageRules, text: str) -> set[str]:
-    """Names of the concepts with at least one mention that no ConText modifier covers."""
-    sents: list[Segment] = segments(text)
-    starts = [s.start for s in sents]
-    mods = _find_modifiers(rules, text)
-    mod_starts = [m.start for m in mods]
-    found: set[str] = set()
-    for name, pattern in rules.concepts.items():
-        for m in pattern.finditer(text):
+class _Concepts:
+    """Concept lookups for one message, evaluated lazily and memoised.
+
+    Lazy because most concepts only matter in combination ("infant_illness" is looked at only when
+    "infant_young" was found), which keeps a typical message well under the 2 ms budget.
+    """
+
+    def __init__(self, rules: TriageRules, text: str) -> None:
+        self.rules = rules
+        self.text = text
+        self.sents: list[Segment] = segments(text)
+        self.starts = [s.start for s in self.sents]
+        self.mods = _find_modifiers(rules, text)
+        self.mod_starts = [m.start for m in self.mods]
+        self.memo: dict[str, bool] = {}
+
+    def has(self, name: str) -> bool:
+        found = self.memo.get(name)
+        if found is None:
+            found = self.memo[name] = self._affirmed(name)
+        return found
+
+    def found(self) -> set[str]:
+        return {name for name, hit in self.memo.items() if hit}
+
+    def _affirmed(self, name: str) -> bool:
+        """Whether ``name`` has at least one mention that no ConText modifier covers."""
+        rules, text = self.rules, self.text
+        for m in rules.concepts[name].finditer(text):
             if m.end() == m.start():
                 continue
-            idx = bisect.bisect_right(starts, m.start()) - 1
-            sent = sents[idx] if idx >= 0 else Segment(0, len(text))
-            lo = bisect.bisect_left(mod_starts, sent.start)
-            hi = bisect.bisect_right(mod_starts, sent.end)
+            idx = bisect.bisect_right(self.starts, m.start()) - 1
+            sent = self.sents[idx] if idx >= 0 else Segment(0, len(text))
+            lo = bisect.bisect_left(self.mod_starts, sent.start)
+            hi = bisect.bisect_right(self.mod_starts, sent.end)
             cats = (
-                modifiers_in_scope(text, (m.start(), m.end()), sent, mods[lo:hi], rules.terminators)
+                modifiers_in_scope(text, (m.start(), m.end()), sent, self.mods[lo:hi], rules.terminators)
                 if lo < hi
                 else set()
             )
@@ -296,16 +316,15 @@ def _affirmed_concepts(rules: TriageRules, text: str) -> set[str]:
                 if override is not None and override.search(text, m.end(), sent.end):
                     cats.discard(cat)
             if not cats:
-                found.add(name)
-                break
-    return found
+                return True
+        return False
 
 
-def _fired_rules(rules: TriageRules, concepts: set[str]) -> list[RedFlagRule]:
+def _fired_rules(rules: TriageRules, concepts: _Concepts) -> list[RedFlagRule]:
     return [
         r
         for r in rules.rules
-        if all(c in concepts for c in r.all) and (not r.any or any(c in concepts for c in r.any))
+        if all(concepts.has(c) for c in r.all) and (not r.any or any(concepts.has(c) for c in r.any))
     ]
 
 
@@ -360,10 +379,10 @@ def screen(text: str, *, rules: TriageRules | None = None) -> Triage:
         raise InvalidMessageError("message text must be a string", reason="not_text")
     r = rules or _default_rules()
     norm = normalize(text)
-    concepts = _affirmed_concepts(r, norm)
+    concepts = _Concepts(r, norm)
     fired = _fired_rules(r, concepts)
     urgency = fired[0].level if fired else Urgency.ROUTINE
-    intent = _classify_intent(r, norm, concepts)
+    intent = _classify_intent(r, norm, concepts.found())
     reasons = tuple(dict.fromkeys(f.id for f in fired))
     logger.debug("triage: urgency=%s intent=%s rules=%d", urgency.value, intent.value, len(reasons))
     return Triage(urgency=urgency, intent=intent, reasons=reasons, language=detect_language(norm))
