@@ -232,6 +232,8 @@ class Deidentifier:
             if m.surface.casefold() not in names.name_not_drug
         ]
         allowed.extend((t.start, t.end) for t in toks if t.low in names.gaz.allow)
+        # pets are not people ("my cat Gus", "our dog Bella")
+        allowed.extend((m.start(1), m.end(1)) for m in _PET.finditer(text))
         for rx in EPONYM_RES:
             allowed.extend((m.start(), m.end()) for m in rx.finditer(text))
 
@@ -253,25 +255,93 @@ class Deidentifier:
     def _propagate(
         self, text: str, toks: list[Any], mode: str, hits: list[Hit], names: NameFinder
     ) -> list[Hit]:
+        """Names found once, found everywhere: repeats, nicknames that prefix them, and coordinated names."""
         surfaces: dict[str, str] = {}
         common = names.gaz.common
+        out: list[Hit] = []
         for s, e, kind in hits:
             if kind in ("PATIENT_NAME", "NAME", "PROVIDER"):
                 for part in re.findall(r"[^\W\d_][\w'’-]*", text[s:e]):
                     low = fold(part)
                     if len(low) >= 2 and (low not in common or kind == "PATIENT_NAME"):
                         surfaces.setdefault(low, kind)
+                if mode == "normal":
+                    # "Ruth and Sol", "Ife (4/18/2016) and Bisi": a capitalised word coordinated with a name
+                    m = _AND_NEXT.match(text, e)
+                    if m is not None and _coordinated_ok(m.group(1), names):
+                        out.append((m.start(1), m.end(1), "NAME" if kind == "PATIENT_NAME" else kind))
+                    m2 = _AND_PREV.search(text, max(0, s - 30), s)
+                    if m2 is not None and _coordinated_ok(m2.group(1), names):
+                        out.append((m2.start(1), m2.end(1), "NAME" if kind == "PATIENT_NAME" else kind))
         if not surfaces:
-            return []
-        out: list[Hit] = []
+            return out
+        long_names = [n for n in surfaces if len(n) >= 5]
         for t in toks:
             found = surfaces.get(t.low)
+            if found is None and (t.cap or mode != "normal") and len(t.low) >= 3 and t.low in names.gaz.first:
+                # "Walt" after "Walter", "Kate" after "Katherine"
+                for n in long_names:
+                    if n.startswith(t.low) and len(n) - len(t.low) <= 4:
+                        found = surfaces[n]
+                        break
             if found is None:
                 continue
             if t.low in common and not (mode == "normal" and t.cap and not t.initial):
                 continue
             out.append((t.start, t.end, found))
         return out
+
+
+_PET = re.compile(
+    r"\b(?:my|our|his|her|their|the|a)\s+(?:\w+\s+)?(?:cat|dog|puppy|pup|kitten|kitty|pet|horse|pony|bird|parrot|"
+    r"hamster|rabbit|bunny|guinea\s+pig|lab|labrador|retriever|poodle|beagle|terrier|collie|shepherd)\s+"
+    r"([A-Z][a-z]+)\b"
+)
+_ORG_LEAD = frozenset({"his", "her", "our", "their", "my", "the", "a", "an", "your", "its", "this", "that"})
+
+
+def _org_ok(surface: str, names: NameFinder) -> bool:
+    """An organisation needs one word that is not an everyday word ("His school", "Member Services")."""
+    words = [fold(w).strip(".,&'") for w in surface.split()]
+    words = [w for w in words if w and w not in _ORG_LEAD]
+    return any(w not in names.gaz.common for w in words[:-1] or words)
+
+
+_AND_NEXT = re.compile(r"(?:\s*\([^()\n]{1,20}\))?,?\s+(?:and|&|or)\s+([A-Z][a-z][\w'’-]*)")
+_AND_PREV = re.compile(r"\b([A-Z][a-z][\w'’-]*)(?:\s*\([^()\n]{1,20}\))?,?\s+(?:and|&)\s+$")
+
+
+def _coordinated_ok(word: str, names: NameFinder) -> bool:
+    low = fold(word).removesuffix("'s").removesuffix("’s")
+    g = names.gaz
+    if low in _COORD_STOP or names._is_drug(low):
+        return False
+    return (
+        low in g.first
+        or (low not in g.common and low not in g.dictionary)
+        or (low in g.last and low not in g.common)
+    )
+
+
+_COORD_STOP = frozenset(
+    {
+        "i",
+        "me",
+        "my",
+        "the",
+        "a",
+        "an",
+        "mom",
+        "dad",
+        "doctor",
+        "dr",
+        "nurse",
+        "then",
+        "also",
+        "thanks",
+        "thank",
+    }
+)
 
 
 def _merge(text: str, hits: list[Hit]) -> list[Hit]:

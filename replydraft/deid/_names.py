@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rapidfuzz.distance import Levenshtein
 
@@ -99,6 +100,9 @@ _STOP = _words(
     isnt wasnt wont won't lol idk btw fyi asap appt meds rx er icu ob gyn obgyn pcp pt ot er urgent care
     mychart portal covid flu hmo ppo medicare medicaid english spanish american mexican chinese thai
     indian african asian latino hispanic jesus lord christ bible church amen insurance dept department
+    mondays tuesdays wednesdays thursdays fridays saturdays sundays fax tel ph esq sr jr ii iii iv pharmd
+    mrn hr grp pcn bin ncpdp dos ssn dob rx mbi npi dea billing scheduling records triage admin forwarded
+    subject re fw fwd sent wrote cc bcc attn
     center centre medical health services unit floor room
     """
 )
@@ -177,6 +181,24 @@ _SLOT_STOP = _words(
 _AND_ME = re.compile(r"(?:^|(?<=[\s,(]))([^\W\d_][\w'’-]*)\s+(?:and|&)\s+(?:i|me)\b(?!')", re.IGNORECASE)
 _ME_AND = re.compile(r"\b(?:me|myself)\s+(?:and|&)\s+(?=\S)", re.IGNORECASE)
 _PAREN_KIN = re.compile(rf"([^\W\d_][\w'’-]*)\s*\((?:my|our|his|her|the)\s+(?:{_KIN})\)", re.IGNORECASE)
+_PLACE_CUE = re.compile(
+    r"\b(?:in|to|from|near|visiting|outside|around|of|at|into|toward|towards|through|via)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_TRAILING_ZIP = re.compile(r",?[ \t]+(\d{5}(?:-\d{4})?)\b")
+_ORG_TAIL = _words(
+    """
+    healthcare health insurance mutual apothecary pharmacy clinic hospital imaging medical labs lab scripts
+    services financial bank group associates partners university college school church center centre
+    inc llc corp company motors foundation institute network systems care
+    """
+)
+_SAINT = re.compile(r"\b(?:st|saint|ste)\.?\s+$", re.IGNORECASE)
+_ID_FOLLOWS = re.compile(
+    r"(?<=[^\W\d_])[ \t,]*(?:\(?\b(?:dob|d\.o\.b\.?|mrn#?|date\s+of\s+birth|born|birthdate)\b|"
+    r"\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b|\(mrn)",
+    re.IGNORECASE,
+)
 _VOCATIVE = re.compile(r"(?:^|\n)[ \t>]*([A-Z][a-z]+),[ \t]+[a-z]")
 _POSSESSIVE = re.compile(r"\b([A-Z][a-z]+)(?:'s|’s)\b")
 _OTHER_SCRIPT = re.compile(
@@ -226,6 +248,14 @@ class _KnownName:
     common: bool
 
 
+def _camel(word: str) -> bool:
+    """LibreView, CoverMyMeds, WhatsApp: brands, not people (McDonald, DeShawn, LaToya excepted)."""
+    return (
+        re.search(r"[a-z][A-Z]", word) is not None
+        and re.match(r"(?:Mc|Mac|De|La|Le|Di|Da|Du|Van|O')[A-Z]", word) is None
+    )
+
+
 class NameFinder:
     """Finds person names (and chart-known identifiers) in one message."""
 
@@ -236,6 +266,29 @@ class NameFinder:
         self.name_not_drug = frozenset(w for w in gaz.first if w in drug_names) - _REAL_DRUG_NAMES  # type: ignore[operator]
 
     # ------------------------------------------------------------------ helpers
+
+    def _word(self, low: str) -> bool:
+        """An English dictionary word, inflections included ("texted", "records", "swallowed")."""
+        d = self.gaz.dictionary
+        if low in d:
+            return True
+        for suf, rep in (
+            ("ies", "y"),
+            ("ied", "y"),
+            ("es", ""),
+            ("s", ""),
+            ("ed", ""),
+            ("ed", "e"),
+            ("ing", ""),
+            ("ing", "e"),
+            ("er", ""),
+            ("ers", ""),
+            ("ly", ""),
+            ("'s", ""),
+        ):
+            if low.endswith(suf) and len(low) - len(suf) >= 3 and low[: -len(suf)] + rep in d:
+                return True
+        return False
 
     def _is_drug(self, low: str) -> bool:
         return low in self.gaz.allow or (low in self.drugs and low not in self.name_not_drug)  # type: ignore[operator]
@@ -262,9 +315,9 @@ class NameFinder:
                 return True
             if level == "weak":
                 return False
-            if level == "strong":
-                return low not in g.dictionary or (low in g.first and low not in g.common)
-            return low not in g.dictionary and (low in g.first or low in g.last)
+            # people capitalise names in ordinary text: a lower-case word here is a name only when a name
+            # list says so and it is no word ("my dad sees", "my toddler swallowed")
+            return level != "weak" and low in g.first and low not in g.common and not self._word(low)
         # lower / caps: no case signal
         if low in _SLOT_STOP:
             return False
@@ -272,7 +325,7 @@ class NameFinder:
             return level == "strong" and (low in g.first or low in g.last)
         if low in g.first or low in g.last:
             return True
-        return level != "weak" and low not in g.dictionary and len(low) >= 3
+        return level != "weak" and not self._word(low) and len(low) >= 3
 
     def _extend(
         self, toks: list[Token], i: int, text: str, mode: str, max_words: int = 3, strong: bool = False
@@ -352,6 +405,9 @@ class NameFinder:
             yield from slot(m.end(), "NAME", "strong")
         for m in _SELF_CTX.finditer(text):
             yield from slot(m.end(), "NAME", "weak")
+        for m in _ID_FOLLOWS.finditer(text):
+            # "Jade Clark DOB 9-28-2008", "HOLLY SWEET 320-448-2073": the words right before an identifier
+            yield from self._name_before(text, toks, mode, m.start(), by_start)
         for m in _LABEL_CTX.finditer(text):
             yield from slot(m.end(), "NAME", "strong")
         for m in _VOCATIVE.finditer(text):
@@ -422,8 +478,36 @@ class NameFinder:
                     s -= 1
                 yield (toks[s].start, toks[k].end, "PROVIDER")
         yield from self._signature_lines(text, toks, mode)
+        yield from self._places(text, toks, mode)
         # 3. gazetteers and unknown capitalised words
         yield from self._gazetteer(text, toks, mode)
+
+    def _name_before(
+        self, text: str, toks: list[Token], mode: str, pos: int, by_start: dict[int, int]
+    ) -> Iterator[Hit]:
+        end_k = None
+        for idx in range(len(toks) - 1, -1, -1):
+            if toks[idx].end <= pos:
+                end_k = idx
+                break
+        if end_k is None or not re.fullmatch(r"[ \t,:(\-–—]*", text[toks[end_k].end : pos]):
+            return
+        first = None
+        k = end_k
+        while k >= 0 and end_k - k < 3:
+            tok = toks[k]
+            if not self._nameish(tok, mode, level="strong") or (
+                mode == "normal" and not (tok.cap or tok.upper)
+            ):
+                break
+            first = k
+            if k == 0 or not re.fullmatch(r"[ \t]+|,[ \t]*", text[toks[k - 1].end : tok.start]):
+                break
+            if tok.initial:
+                break
+            k -= 1
+        if first is not None:
+            yield (toks[first].start, toks[end_k].end, "NAME")
 
     def _signature_lines(self, text: str, toks: list[Token], mode: str) -> Iterator[Hit]:
         """Short lines made only of name-like words: signature blocks, "Gloria Petrakis" on its own line."""
@@ -468,6 +552,42 @@ class NameFinder:
             kind = "PROVIDER" if li == 0 and body.endswith(",") else "NAME"
             yield (words[0].start, words[-1].end, kind)
 
+    def _places(self, text: str, toks: list[Token], mode: str) -> Iterator[Hit]:
+        """Cities and counties from the place gazetteer: capitalised, or after "in/to/from" in any case."""
+        g = self.gaz
+        n = len(toks)
+        k = 0
+        while k < n:
+            hit = 0
+            for size in (3, 2, 1):
+                if k + size > n:
+                    continue
+                span = toks[k : k + size]
+                if any(text[a.end : b.start] not in (" ", "-") for a, b in pairwise(span)):
+                    continue
+                phrase = " ".join(t.low for t in span)
+                if phrase not in g.places:
+                    continue
+                cue = _PLACE_CUE.search(text, max(0, span[0].start - 25), span[0].start) is not None
+                capital = all(t.cap or t.upper for t in span) and mode == "normal"
+                common = size == 1 and (span[0].low in g.common or span[0].low in _STOP)
+                if self._is_drug(phrase) or span[0].low in _STOP:
+                    continue
+                if (capital and (size > 1 or cue or not common) and not (span[0].initial and common)) or (
+                    cue and (size > 1 or not common)
+                ):
+                    hit = size
+                    break
+            if hit:
+                end = toks[k + hit - 1].end
+                yield (toks[k].start, end, "LOCATION")
+                zm = _TRAILING_ZIP.match(text, end)
+                if zm is not None:
+                    yield (zm.start(1), zm.end(1), "ZIP")
+                k += hit
+            else:
+                k += 1
+
     def _gazetteer(self, text: str, toks: list[Token], mode: str) -> Iterator[Hit]:
         g = self.gaz
         n = len(toks)
@@ -477,8 +597,13 @@ class NameFinder:
                 _MEDICAL_END.search(low) and low not in g.first and low not in g.last
             ):
                 continue
+            nxt0 = toks[k + 1] if k + 1 < n else None
+            if nxt0 is not None and nxt0.low in _ORG_TAIL and text[tok.end : nxt0.start] == " ":
+                continue  # "Molina Healthcare", "Bellweather Apothecary": organisations, not people
+            if _SAINT.search(text, max(0, tok.start - 7), tok.start):
+                continue  # "St. Mary's": a hospital or church
             if mode == "normal":
-                if not tok.cap:
+                if not tok.cap or _camel(tok.text):
                     continue
                 in_first, in_last = low in g.first, low in g.last
                 common = low in g.common
@@ -502,7 +627,7 @@ class NameFinder:
                     continue
                 if common and not (in_first and pair):
                     continue
-                if in_first or in_last or low not in g.dictionary:
+                if in_first or in_last or not self._word(low):
                     if low in g.places and not in_first:
                         yield (tok.start, tok.end, "LOCATION")
                     else:
@@ -512,7 +637,7 @@ class NameFinder:
                     continue
                 in_first = low in g.first
                 nxt = toks[k + 1] if k + 1 < n else None
-                if in_first and low not in g.dictionary:
+                if in_first and not self._word(low):
                     yield (tok.start, tok.end, "NAME")
                     if (
                         nxt is not None

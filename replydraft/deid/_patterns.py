@@ -109,11 +109,14 @@ _SPELLED90 = (
 )
 _AGE_PATTERNS = [
     re.compile(
-        rf"\b({_NUM90}|{_SPELLED90})(?=\s*(?:-|\s)?\s*(?:years?|yrs?|y/?o\b|yo\b|year-old|-year))", _I
+        rf"\b({_NUM90}|{_SPELLED90})(?=\s*(?:-|\s)?\s*(?:years?|yrs?|y/?o\b|yo\b|year-old|-year|y[a-z]{{1,5}}\s+old))",
+        _I,
     ),
+    # "my grandma Ana Ruiz (93)": a bare 90-119 in parentheses after a word is an age
+    re.compile(rf"(?<=[A-Za-z] \()({_NUM90})(?=\))"),
     re.compile(
         rf"(?:\b(?:age|aged|is|turned|turning|turns|was|be|being|he's|she's|who's|am|i'm|im|now|almost|nearly|both|"
-        rf"shes|hes|whos|are|were|of)"
+        rf"shes|hes|whos|are|were)"
         rf"\s+)({_NUM90}|{_SPELLED90})\b(?!\s*(?:%|percent|mg|lbs?|pounds|kg|degrees|°|bpm|minutes|mins|mm|ml|over|/))",
         _I,
     ),
@@ -210,8 +213,8 @@ _NOT_ID = re.compile(
 
 _SUFFIX = (
     r"(?:street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|way|court|ct|place|pl|terrace|ter|"
-    r"circle|cir|highway|hwy|parkway|pkwy|trail|trl|square|sq|loop|pike|row|alley|crossing|xing|path|"
-    r"ridge|cove|cv|run|bend|point|pt|crescent|close|plaza|commons|landing|heights|hts|grove|walk)"
+    r"circle|cir|highway|hwy|parkway|pkwy|trail|trl|square|sq|pike|alley|crossing|xing|"
+    r"ridge|cove|cv|crescent|plaza|commons|landing|heights|hts|grove)"
 )
 _UNIT = (
     r"(?:\s*,?\s*(?:apt|apartment|unit|suite|ste|#|room|rm|lot|bldg|building|fl|floor|space|spc)\.?\s*#?\s*"
@@ -234,6 +237,7 @@ _STREET_BARE_ANYCASE = re.compile(
     r"cir|circle|ter|terrace|pl)\b\.?)",
     _I,
 )
+_TITLE_AFTER = re.compile(r"\.?\s+[A-Z][a-z]")
 _UNIT_ONLY = re.compile(r"\b(?:apt|apartment|unit|suite|ste|room|rm)\.?\s*#?\s*\d+[A-Za-z]?\b", _I)
 _PO_BOX = re.compile(r"\b(?:p\.?\s*o\.?\s*box|post office box|box)\s+#?\d+\b", _I)
 _RURAL = re.compile(r"\b(?:rr|rural route|hc|star route)\s*#?\s*\d+(?:\s*,?\s*box\s*\d+)?\b", _I)
@@ -246,15 +250,14 @@ _STATES = (
     r"AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
     r"OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
 )
-_CITY_ST_ZIP = re.compile(
-    rf"(?:\b((?:[A-Z][a-zA-Z.'-]+[ \t]+){{0,2}}[A-Z][a-zA-Z.'-]+),?[ \t]+)?\b({_STATES})\.?,?[ \t]+"
-    rf"(\d{{5}}(?:-\d{{4}})?)\b"
-)
-# the same in lower case or caps: "waco, tx 93362", "bangor, me 86763" (a state code plus ZIP is distinctive)
-_CITY_ST_ZIP_ANYCASE = re.compile(
-    rf"(?:\b([a-zA-Z.'-]+(?:[ \t][a-zA-Z.'-]+)?),[ \t]*)?\b({_STATES})\.?,?[ \t]+(\d{{5}}(?:-\d{{4}})?)\b", _I
-)
+# "Madison, WI 53703", "waco, tx 93362-9275": a state code and a ZIP are distinctive in any case; the
+# city is the one or two words before them on the same line (found by hand: a leading optional group
+# made this regex try every position)
+_ST_ZIP = re.compile(rf"\b({_STATES})\.?,?[ \t]+(\d{{5}}(?:-\d{{4}})?)\b", _I)
+_CITY_BEFORE = re.compile(r"([A-Za-z][A-Za-z.'-]*(?:[ \t]+[A-Z][A-Za-z.'-]*)?),?[ \t]*$")
+_CITY_BEFORE_CAP = re.compile(r"((?:[A-Z][A-Za-z.'-]*[ \t]+)?[A-Z][A-Za-z.'-]*),?[ \t]*$")
 _CITY_ST = re.compile(rf"\b((?:[A-Z][a-zA-Z.'-]+\s+){{0,2}}[A-Z][a-zA-Z.'-]+),\s+({_STATES})\b(?!\s*\d)")
+_STATE_WORDS = frozenset({"PA", "MD", "ME", "OR", "IN", "OK", "HI", "OH", "DE", "ID", "LA", "MA", "CO", "AL"})
 _ZIP_CTX = re.compile(r"\b(?:zip|zip code|zipcode|postal code)\b\D{0,12}?(\d{5}(?:-\d{4})?)\b", _I)
 _COUNTY = re.compile(r"\b(?:[A-Z][a-z]+\s+){1,2}(?:County|Parish|Township|Borough)\b")
 
@@ -368,7 +371,8 @@ def find_structured(text: str) -> Iterator[Hit]:
     for m in _IPV4.finditer(text):
         yield (m.start(), m.end(), "IP_ADDRESS")
     for m in _IPV6.finditer(text):
-        if m.group(0).count(":") >= 2 and re.search(r"[0-9]", m.group(0)):
+        ip = m.group(0)
+        if (ip.count(":") >= 3 or "::" in ip) and re.search(r"[0-9]", ip) and re.search(r"[a-f]|::", ip, _I):
             yield (m.start(), m.end(), "IP_ADDRESS")
     for m in _PHONE.finditer(text):
         yield (m.start(), m.end(), "PHONE")
@@ -413,11 +417,18 @@ def find_structured(text: str) -> Iterator[Hit]:
             yield _groups(m, 1, "ID")
 
     for m in _STREET.finditer(text):
+        # "2:15 today with Dr. Farouk" is a time and a title, not "15 ... Dr."
+        if text[m.start() - 1 : m.start()] in (":", ".", ",") and m.start() > 0:
+            continue
+        if _TITLE_AFTER.match(text, m.end()) and re.search(r"\bdr\.?$", m.group(0), _I):
+            continue
         yield (m.start(), m.end(), "ADDRESS")
     for m in _STREET_BARE.finditer(text):
-        yield _groups(m, 1, "ADDRESS")
+        if not (_TITLE_AFTER.match(text, m.end(1)) and re.search(r"\bdr\.?$", m.group(1), _I)):
+            yield _groups(m, 1, "ADDRESS")
     for m in _STREET_BARE_ANYCASE.finditer(text):
-        yield _groups(m, 1, "ADDRESS")
+        if not (_TITLE_AFTER.match(text, m.end(1)) and re.search(r"\bdr\.?$", m.group(1), _I)):
+            yield _groups(m, 1, "ADDRESS")
     for m in _UNIT_ONLY.finditer(text):
         yield (m.start(), m.end(), "ADDRESS")
     for m in _PO_BOX.finditer(text):
@@ -426,17 +437,19 @@ def find_structured(text: str) -> Iterator[Hit]:
         yield (m.start(), m.end(), "ADDRESS")
     for m in _ROUTE.finditer(text):
         yield (m.start(), m.end(), "ADDRESS")
-    for m in _CITY_ST_ZIP.finditer(text):
-        if m.group(1):
+    for m in _ST_ZIP.finditer(text):
+        if m.group(1).isupper() or text[m.start(1) - 2 : m.start(1)].strip() in (",", ""):
             yield _groups(m, 1, "LOCATION")
-        yield _groups(m, 2, "LOCATION")
-        yield _groups(m, 3, "ZIP")
-    for m in _CITY_ST_ZIP_ANYCASE.finditer(text):
-        if m.group(1):
-            yield _groups(m, 1, "LOCATION")
-        yield _groups(m, 2, "LOCATION")
-        yield _groups(m, 3, "ZIP")
+            yield _groups(m, 2, "ZIP")
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            before = text[max(line_start, m.start() - 40) : m.start()]
+            cm = _CITY_BEFORE_CAP.search(before) or _CITY_BEFORE.search(before)
+            if cm is not None and cm.group(1).lower() not in ("in", "at", "to", "from", "of", "the"):
+                offset = m.start() - len(before)
+                yield (offset + cm.start(1), offset + cm.end(1), "LOCATION")
     for m in _CITY_ST.finditer(text):
+        if m.group(2) in _STATE_WORDS:  # "Nguyen, PA-C", "Lee, MD": credentials, not states
+            continue
         yield _groups(m, 1, "LOCATION")
         yield _groups(m, 2, "LOCATION")
     for m in _ZIP_CTX.finditer(text):
