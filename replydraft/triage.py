@@ -52,6 +52,7 @@ RULES_VERSION = "2026.11.27"
 """Version of the packaged rule files this module was written against."""
 
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
+_WORDS = re.compile(r"[a-z]{2,}")
 _STRONG = 3.0  # intent-pattern weight from which a hit in the opening decides the intent
 
 
@@ -350,7 +351,10 @@ def _classify_intent(rules: TriageRules, text: str, concepts: set[str]) -> Inten
     candidates = strong_opening or set(Intent)
     best = max(scores[i] for i in candidates)
     if best <= 0:
-        return Intent.OTHER
+        # nothing administrative matched: a portal message with no recognisable request is almost
+        # always a health question ("should we worry?"), and a clinician reads it either way; an empty or
+        # emoji-only message is not
+        return Intent.SYMPTOM if len(_WORDS.findall(text)) >= 3 else Intent.OTHER
     for intent in rules.intent_priority:
         if intent in candidates and scores[intent] == best:
             return intent
