@@ -93,7 +93,8 @@ class EgressGuard:
             self._add("NAME", n, common)
             # "Lopez, Maria" and "Maria Lopez" both
             parts = [p for p in re.split(r"[\s,]+", n) if p]
-            if len(parts) >= 2:
+            # "Lopez, Maria" too, unless both parts are everyday words ("Max Day" -> "a day, max 4")
+            if len(parts) >= 2 and not (parts[0].lower() in common and parts[-1].lower() in common):
                 self._add("NAME", f"{parts[-1]} {parts[0]}", common)
         for n in known.patient_name_parts():
             self._add("NAME", n, common)

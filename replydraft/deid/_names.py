@@ -167,6 +167,8 @@ _SIGNOFF = re.compile(
     r"yours(?:\s+truly)?|v/r|xo|xoxo)\s*[,!.:]*\s+(?=\S)|(?:^|(?<=\s))(?:-+|–|—|~)\s*(?=[^\W\d_])",
     re.IGNORECASE,
 )
+# month/weekday words that are also given names (Thu, Jun, May, June, April): a chart name wins
+_CALENDAR_NAMES = _words("thu jun may june april august jan sat sun mon tue wed fri dec")
 _REAL_DRUG_NAMES = frozenset({"allegra", "tobi"})
 # after "my son" / a title the next word is a name unless it is one of these
 _SLOT_STOP = _words(
@@ -302,7 +304,14 @@ class NameFinder:
         ``level`` is how strongly the layout says so: ``strong`` after "my son" or a title, ``normal`` after
         a greeting or sign-off, ``weak`` after "this is" / "for" (which precede ordinary words as often).
         """
-        if self._never_name(tok) or (level == "strong" and tok.low in _SLOT_STOP):
+        if self._never_name(tok):
+            return False
+        if (
+            level == "strong"
+            and tok.low in _SLOT_STOP
+            and not (mode == "normal" and tok.cap and not tok.initial)
+        ):
+            # "my son will be seen" vs "my son Will has a rash": only the capital tells them apart
             return False
         low = tok.low
         g = self.gaz
@@ -388,7 +397,18 @@ class NameFinder:
             if tok.low in _STOP and tok.low not in ("mary",):
                 return
             if not self._nameish(tok, mode, level=level) and tok.low not in known_names:
-                return
+                # "this is anjali sharma": an unknown word followed by a surname is a name too
+                nxt = toks[k + 1] if k + 1 < len(toks) else None
+                if not (
+                    nxt is not None
+                    and text[tok.end : nxt.start] == " "
+                    and not self._word(tok.low)
+                    and not self._never_name(tok)
+                    and tok.low not in _SLOT_STOP
+                    and nxt.low in self.gaz.last
+                    and nxt.low not in self.gaz.common
+                ):
+                    return
             j = self._extend(toks, k, text, mode, max_words, strong=level == "strong")
             yield (tok.start, toks[j - 1].end, kind)
 
@@ -659,7 +679,7 @@ class NameFinder:
         def add(name: str, kind: str) -> None:
             for part in re.split(r"[\s,()\"]+", name):
                 p = fold(part.strip(".'’"))
-                if len(p) < 2 or p in _STOP or p in _PARTICLES:
+                if len(p) < 2 or p in _PARTICLES or (p in _STOP and p not in _CALENDAR_NAMES):
                     continue
                 if kind == "PATIENT_NAME" or p not in out:
                     out[p] = _KnownName(kind, p in common)

@@ -35,7 +35,15 @@ _ORD_WORD = (
     r"third|fourth|fifth|sixth|seventh|eighth|ninth)|thirtieth|thirty[- ]first)"
 )
 _DAY = rf"(?:{_DAYNUM}|{_ORD_WORD})"
-_YEAR = r"(?:'?\d{2}|\d{4})"
+_TENS = (
+    r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|"
+    r"fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+)
+# years as written or spoken: "1982", "'82", "nineteen eighty two", "two thousand three"
+_YEAR = (
+    rf"(?:'?\d{{2}}|\d{{4}}|(?:nineteen|twenty)[- ](?:oh[- ]\w+|{_TENS})|two[- ]thousand(?:[- ](?:and[- ])?"
+    rf"(?:{_TENS}|one|two|three|four|five|six|seven|eight|nine))?)"
+)
 _RANGE = rf"(?:\s*(?:-|–|—|to|through|thru|and)\s*{_DAY})?"
 
 _DATE_PATTERNS = [
