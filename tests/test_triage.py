@@ -174,7 +174,16 @@ def _rows(name: str) -> list[dict[str, str]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("fixture", ["triage_dev.jsonl", "triage_heldout.jsonl", "triage_heldout2.jsonl"])
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "triage_dev.jsonl",
+        "triage_heldout.jsonl",
+        "triage_heldout2.jsonl",
+        "triage_heldout3.jsonl",
+        "triage_heldout4.jsonl",
+    ],
+)
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
     missed = [
         r["id"]
@@ -184,7 +193,16 @@ def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
     assert missed == []
 
 
-@pytest.mark.parametrize("fixture", ["triage_dev.jsonl", "triage_heldout.jsonl", "triage_heldout2.jsonl"])
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "triage_dev.jsonl",
+        "triage_heldout.jsonl",
+        "triage_heldout2.jsonl",
+        "triage_heldout3.jsonl",
+        "triage_heldout4.jsonl",
+    ],
+)
 def test_quality_floors_on_the_labelled_sets(fixture: str) -> None:
     rows = _rows(fixture)
     preds = [screen(r["text"]) for r in rows]
