@@ -278,12 +278,13 @@ class Deidentifier:
         long_names = [n for n in surfaces if len(n) >= 5]
         for t in toks:
             found = surfaces.get(t.low)
-            if found is None and (t.cap or mode != "normal") and len(t.low) >= 3 and t.low in names.gaz.first:
+            if found is None and (t.cap or mode != "normal") and len(t.low) >= 3 and t.low not in _COORD_STOP:
                 # "Walt" after "Walter", "Kate" after "Katherine"
                 for n in long_names:
-                    if n.startswith(t.low) and len(n) - len(t.low) <= 4:
-                        found = surfaces[n]
+                    if n.startswith(t.low) and len(n) - len(t.low) <= 4 and n not in common:
+                        out.append((t.start, t.end, surfaces[n]))
                         break
+                continue
             if found is None:
                 continue
             if t.low in common and not (mode == "normal" and t.cap and not t.initial):

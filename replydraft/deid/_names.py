@@ -45,6 +45,8 @@ class Token:
 
 def fold(s: str) -> str:
     """Lower-case and strip accents (Lucía -> lucia) so chart and text spellings meet."""
+    if s.isascii():
+        return s.lower()
     s = unicodedata.normalize("NFKD", s.casefold())
     return "".join(c for c in s if not unicodedata.combining(c)).replace("’", "'")
 
@@ -144,6 +146,7 @@ _KIN_CTX = re.compile(
 # "Member: ANTOINE R DUBOIS", "Dad: Samir Haddad", "manager is Teresa Blackwood", "boss is Rich"
 _LABEL_CTX = re.compile(
     rf"(?:^|(?<=\n)|(?<=[,;(]\s))\s*(?:member|patient|pt|name|subscriber|insured|policy\s*holder|parent|guardian|"
+    rf"guarantor|responsible\s+party|account\s+holder|cardholder|beneficiary|dependent|"
     rf"child|student|employee|emergency\s+contact|contact|spouse|caregiver|proxy|{_KIN})\s*(?:name)?\s*:\s*(?=\S)"
     rf"|\b(?:{_KIN}|contact|manager|rep|representative|adjuster|caseworker|coordinator|supervisor|advocate|"
     rf"teacher|principal|landlord|sponsor|attorney|lawyer)\s+(?:is|was|named|called)\s+(?=\S)",
@@ -348,13 +351,17 @@ class NameFinder:
                 break
             # allow a middle initial "Maria T. Lopez" and a nickname in parens
             if (
-                not re.fullmatch(r"\s|\s?[A-Z]\.\s|\.?\s|\s\(|\)\s|\s+", gap) or "\n" in gap
+                not re.fullmatch(r"\s|\s?[A-Z]\.\s|\.?\s|\s\(|\)\s|\s+|\s[\"“]|[\"”]\s", gap) or "\n" in gap
             ) and not re.fullmatch(r"\s+[A-Z]\.\s+", gap):
                 break
             if text[prev.start : prev.start + len(prev.text) + 2].endswith(("'s", "’s")):
                 break
-            if tok.low in _PARTICLES and j + 1 < len(toks):
-                j += 1
+            if (
+                (tok.low in _PARTICLES or (len(tok.text) == 1 and tok.text.isalpha()))
+                and j + 1 < len(toks)
+                and ("\n" not in text[tok.end : toks[j + 1].start])
+            ):
+                j += 1  # "van", "de", a middle initial "T" / "F."
                 continue
             if self._never_name(tok):
                 break
@@ -394,6 +401,18 @@ class NameFinder:
             if k is None:
                 return
             tok = toks[k]
+            if (
+                len(tok.text) == 1
+                and tok.text.isalpha()
+                and k + 1 < len(toks)
+                and text[tok.end : tok.end + 2] == ". "
+            ):
+                # "— S. Ostrowski", "— m. sato": an initial, then the surname
+                after = toks[k + 1]
+                if self._nameish(after, mode, level="normal") or not self._word(after.low):
+                    j = self._extend(toks, k + 1, text, mode, max_words, strong=level == "strong")
+                    yield (tok.start, toks[j - 1].end, kind)
+                return
             if tok.low in _STOP and tok.low not in ("mary",):
                 return
             if not self._nameish(tok, mode, level=level) and tok.low not in known_names:

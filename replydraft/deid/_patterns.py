@@ -77,6 +77,15 @@ _MARCH_MAY = re.compile(
     r"[ -]+(march|may)\b",
     _I,
 )
+# dates of birth written with spaces ("DOB 03 15 1994") and Spanish dates ("17 de marzo")
+_DOB_SPACED = re.compile(
+    r"\b(?:dob|d\.o\.b\.?|born|birth(?:day|date)?)\W{0,6}(\d{1,2} \d{1,2} (?:\d{4}|\d{2}))\b", _I
+)
+_ES_DATE = re.compile(
+    r"\b\d{1,2}\s+de\s+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sept?iembre|setiembre|octubre|"
+    r"noviembre|diciembre)(?:\s+(?:de|del)\s+\d{4})?\b",
+    _I,
+)
 # m/d without a year: dates unless they are a fraction ("1/2 tablet") or a blood pressure
 _MD = re.compile(
     r"(?<![\d/.-])(\d{1,2})/(\d{1,2})(?![\d/]|\s*(?:tab|pill|cap|dose|cup|mg|ml|of\b|strength))", _I
@@ -229,7 +238,7 @@ _UNIT = (
     r"[A-Za-z0-9-]+)?"
 )
 _STREET = re.compile(
-    rf"\b\d{{1,6}}[A-Za-z]?(?:-\d+)?\s+(?:(?:[NSEW]|NE|NW|SE|SW|north|south|east|west|n\.|s\.|e\.|w\.)\s+)?"
+    rf"(?<![:.,\d])\b\d{{1,6}}[A-Za-z]?(?:-\d+)?\s+(?:(?:[NSEW]|NE|NW|SE|SW|north|south|east|west|n\.|s\.|e\.|w\.)\s+)?"
     rf"(?:[A-Za-z0-9][\w'.-]*[ \t]+){{0,4}}?{_SUFFIX}\b\.?(?:[ \t]+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?{_UNIT}",
     _I,
 )
@@ -348,6 +357,10 @@ def find_structured(text: str) -> Iterator[Hit]:
         mo, dd = int(m[1]), int(m[2])
         if 1 <= mo <= 12 and 1 <= dd <= 31 and m.group(0) not in _FRACTIONS:
             yield (m.start(), m.end(), "DATE")
+    for m in _DOB_SPACED.finditer(text):
+        yield _groups(m, 1, "DATE")
+    for m in _ES_DATE.finditer(text):
+        yield (m.start(), m.end(), "DATE")
     for m in _MD_DASH.finditer(text):
         yield _groups(m, 1, "DATE")
     for m in _MARCH_MAY.finditer(text):
@@ -427,8 +440,6 @@ def find_structured(text: str) -> Iterator[Hit]:
     for m in _STREET.finditer(text):
         # "2:15 today with Dr. Farouk" is a time and a title, not "15 ... Dr."
         if text[m.start() - 1 : m.start()] in (":", ".", ",") and m.start() > 0:
-            continue
-        if _TITLE_AFTER.match(text, m.end()) and re.search(r"\bdr\.?$", m.group(0), _I):
             continue
         yield (m.start(), m.end(), "ADDRESS")
     for m in _STREET_BARE.finditer(text):

@@ -1,9 +1,10 @@
 """Presidio's pattern recognizers, built offline and imported lazily (``import presidio_analyzer`` ~1.5 s).
 
-What we take from Presidio: its recognizer registry and pattern recognizers (email, IP, URL, phone, credit
+What we take from Presidio: its recognizer registry and pattern recognizers (email, IP, credit
 card, IBAN, SSN/ITIN, and the US health recognizers that are off by default: member ids, MBI, NPI, claim,
 prior-auth, prescription and referral numbers, medical licence, passport, driver's licence, bank account).
-Its URL recognizer is left out: its regex of every TLD cost 5 ms a message, and ours covers URLs.
+Its URL and phone recognizers are left out: the URL regex of every TLD cost 5 ms a message and the
+phonenumbers parser 1.5 ms; our own patterns cover both (100 % phone and URL recall on the dev sets).
 What we change: an explicit no-op NLP engine (the default wants to download ``en_core_web_lg``), the
 e-mail validator's tldextract forced to its bundled suffix list (the default fetches one on first use),
 no decision-process logging, and the stream handler Presidio attaches at import removed.
@@ -61,7 +62,6 @@ class PresidioPatterns:
             EmailRecognizer,
             IbanRecognizer,
             IpRecognizer,
-            PhoneRecognizer,
         )
         from presidio_analyzer.predefined_recognizers.country_specific import us
 
@@ -84,7 +84,6 @@ class PresidioPatterns:
         recognizers = [
             _OfflineEmailRecognizer(),
             IpRecognizer(),
-            PhoneRecognizer(supported_regions=("US",)),
             CreditCardRecognizer(),
             IbanRecognizer(),
             us.UsSsnRecognizer(),
