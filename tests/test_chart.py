@@ -110,6 +110,16 @@ def test_medication_reference_and_dispense_are_resolved() -> None:
     assert all(m.last_fill is not None for m in ctx.medications)  # from MedicationDispense
 
 
+def test_contained_medication_is_resolved() -> None:
+    bundle = _load("inferno_pdex_bundle_patient_999.json")
+    mr = _resources(bundle, "MedicationRequest")[0]
+    mr.pop("medicationCodeableConcept", None)
+    mr["medicationReference"] = {"reference": "#med1"}
+    mr["contained"] = [{"resourceType": "Medication", "id": "med1", "code": {"text": "Warfarin 5 MG Oral Tablet"}}]
+    ctx = FHIRBundleChart(bundle, now=NOW).get_context("999")
+    assert [m.name for m in ctx.medications] == ["Warfarin 5 MG Oral Tablet"]
+
+
 def test_patient_identifiers_feed_the_deidentifier() -> None:
     bundle = _load("inferno_pdex_bundle_patient_999.json")
     patient = _resources(bundle, "Patient")[0]

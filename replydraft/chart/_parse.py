@@ -347,8 +347,12 @@ def _medication(mr: Any, cid: str, idx: _Index) -> Medication:
         name = _text(mr.medicationCodeableConcept)
         codes = _codes(mr.medicationCodeableConcept)
     elif mr.medicationReference is not None:
-        target = idx.ref(mr.medicationReference.reference)
-        med = idx.medications.get(target or "")
+        ref = mr.medicationReference.reference or ""
+        if ref.startswith("#"):
+            # a contained Medication (common in Epic exports): resolved inside the request itself
+            med = next((c for c in mr.contained or () if c.id == ref[1:] and hasattr(c, "code")), None)
+        else:
+            med = idx.medications.get(idx.ref(ref) or "")
         if med is not None and med.code is not None:
             name = _text(med.code)
             codes = _codes(med.code)
