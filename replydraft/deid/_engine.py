@@ -38,8 +38,12 @@ _RANK = {
     "NAME": 45,
     "ZIP": 40,
     "LOCATION": 35,
+    "EMPLOYER": 31,
     "ORGANIZATION": 30,
 }
+# internal types reported under a public one ("EMPLOYER": an organisation named by an employment cue,
+# which the allow-list of chains must not drop: "I work at Walmart" identifies the writer)
+_REPORTED = {"PATIENT_NAME": "NAME", "EMPLOYER": "ORGANIZATION"}
 _NAME_TYPES = frozenset({"PATIENT_NAME", "NAME", "PROVIDER", "LOCATION", "ORGANIZATION"})
 _MAX_LEN = 100_000
 
@@ -203,11 +207,11 @@ class Deidentifier:
         for start, end, kind in merged:
             if kind == "PROVIDER" and not self.redact_providers:
                 continue
-            ph = vault.add(kind, text[start:end])
+            ph = vault.add(_REPORTED.get(kind, kind) if kind == "EMPLOYER" else kind, text[start:end])
             out.append(text[pos:start])
             out.append(ph)
             pos = end
-            spans.append(DeidSpan(start, end, "NAME" if kind == "PATIENT_NAME" else kind, ph))
+            spans.append(DeidSpan(start, end, _REPORTED.get(kind, kind), ph))
         out.append(text[pos:])
         log.debug("deidentified %d chars: %d spans", len(text), len(spans))
         return DeidResult(text="".join(out), spans=tuple(spans), vault=vault)

@@ -204,6 +204,7 @@ _ID_FOLLOWS = re.compile(
     r"\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b|\(mrn)",
     re.IGNORECASE,
 )
+_TAIL = re.compile(r"(?:^|(?<=[.!?;:)\n]))[ \t]*((?:[^\W\d_][\w'’-]*[ \t]*){1,3})(?=\n|$)")
 _VOCATIVE = re.compile(r"(?:^|\n)[ \t>]*([A-Z][a-z]+),[ \t]+[a-z]")
 _POSSESSIVE = re.compile(r"\b([A-Z][a-z]+)(?:'s|’s)\b")
 _OTHER_SCRIPT = re.compile(
@@ -494,6 +495,14 @@ class NameFinder:
             yield from slot(m.end(), "PROVIDER", "normal")
         for m in _SIGNOFF.finditer(text):
             yield from slot(m.end(), "NAME", "normal")
+        for m in _TAIL.finditer(text):
+            # "... please update it. yui tanaka": a short run of words closing a line after a full stop
+            words = [t for t in toks if m.start(1) <= t.start < m.end(1)]
+            if words and all(
+                self._nameish(t, mode, level="normal") or (i > 0 and t.low in self.gaz.last)
+                for i, t in enumerate(words)
+            ):
+                yield (words[0].start, words[-1].end, "NAME")
         for m in _HERE.finditer(text):
             k = by_start.get(m.start(1))
             if k is not None and self._nameish(toks[k], mode, level="weak"):

@@ -309,7 +309,13 @@ _NOT_ORG_WORDS = _words(
 
 _EMPLOYER_CUE = re.compile(
     r"\b(?:employer(?:\s+(?:is|was))?|employed\s+(?:at|by)|work(?:s|ed|ing)?\s+(?:at|for)|job\s+at|"
-    r"shift\s+at|hired\s+(?:at|by)|fired\s+from|laid\s+off\s+from|quit)[:,]?\s+(?:the\s+)?",
+    r"shift\s+at|hired\s+(?:at|by)|fired\s+from|laid\s+off\s+from|quit|starts?\s+at|starting\s+at|"
+    r"started\s+at|interning\s+at|intern\s+at|volunteers?\s+at|work\s+line\s+is\s+[\d() .-]{7,20}\s+at)"
+    r"[:,]?\s+(?:the\s+)?",
+    _I,
+)
+_AFTER_EMPLOYER = re.compile(
+    r"\s+(?:on|in|since|and|but|for|as|saying|next|hr|until|till|because|so|from|last|this|today|yesterday)\b",
     _I,
 )
 _CAPWORD = re.compile(r"[A-Z][\w&'.-]*")
@@ -335,13 +341,13 @@ def _employer(text: str) -> Iterator[Hit]:
                     break
                 end = nxt.end()
             if cm.group(0).lower() not in _NOT_EMPLOYER:
-                yield (pos, end, "ORGANIZATION")
+                yield (pos, end, "EMPLOYER")
             continue
         lm = _LOWWORD.match(text, pos)
         if lm is not None and lm.group(0) not in _NOT_EMPLOYER and len(lm.group(0)) > 2:
             end = lm.end()
-            if text[end : end + 1] in (".", ",", ";", "\n", ""):
-                yield (pos, end, "ORGANIZATION")
+            if text[end : end + 1] in (".", ",", ";", "\n", "") or _AFTER_EMPLOYER.match(text, end):
+                yield (pos, end, "EMPLOYER")
 
 
 def _groups(m: re.Match[str], group: int, kind: str) -> Hit:
