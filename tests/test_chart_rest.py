@@ -183,6 +183,48 @@ async def test_operation_outcome_issue_codes_are_kept() -> None:
     assert not info.value.retryable
 
 
+@pytest.mark.parametrize("status", [403, 404, 501])
+async def test_unsupported_optional_search_gives_a_flag_not_an_error(status: int) -> None:
+    def no_dispenses(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/MedicationDispense"):
+            return httpx.Response(status, json=outcome("not-supported"))
+        return None
+
+    handler = fake_ehr({"Condition": [CONDITION]}, override=no_dispenses)
+    with sync_chart(handler) as chart:
+        ctx = chart.get_context("p1")
+    async with async_chart(handler) as achart:
+        actx = await achart.get_context("p1")
+    assert ctx == actx
+    assert [p.citation_id for p in ctx.problems] == ["Condition/c1"]
+    assert [f.code for f in ctx.flags] == ["chart_search_unsupported"]
+
+
+def test_a_failing_optional_search_still_raises_on_5xx() -> None:
+    def broken(request: httpx.Request) -> httpx.Response | None:
+        return httpx.Response(503) if request.url.path.endswith("/Appointment") else None
+
+    with sync_chart(fake_ehr(override=broken)) as chart, pytest.raises(ChartServerError) as info:
+        chart.get_context("p1")
+    assert info.value.status_code == 503
+
+
+def test_server_text_never_reaches_the_error_message() -> None:
+    def chatty(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/Condition"):
+            body = {
+                "resourceType": "OperationOutcome",
+                "issue": [{"severity": "error", "code": "Alex Testperson 1960-07-01", "diagnostics": "Alex"}],
+            }
+            return httpx.Response(422, json=body)
+        return None
+
+    with sync_chart(fake_ehr(override=chatty)) as chart, pytest.raises(ChartServerError) as info:
+        chart.get_context("p1")
+    assert info.value.issue_codes == ("unknown",)
+    assert "Alex" not in str(info.value)
+
+
 def test_missing_patient_wins_over_search_errors() -> None:
     with sync_chart(fake_ehr(patient=None)) as chart, pytest.raises(PatientNotFoundError) as info:
         chart.get_context("p1")

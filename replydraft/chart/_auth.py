@@ -30,6 +30,16 @@ logger = logging.getLogger(__name__)
 
 _ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 _ALGORITHMS = ("RS384", "ES384")
+_OAUTH_ERRORS = frozenset(
+    {
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+    }
+)
 #: Refresh this many seconds before the server's expiry, so a token never dies in flight.
 _EXPIRY_SKEW_S = 30.0
 
@@ -203,11 +213,13 @@ class SMARTBackendAuth:
     def _accept(self, response: httpx.Response) -> str:
         self.token_requests += 1
         if response.status_code != 200:
-            # the OAuth error code ("invalid_client") is safe to show; the description may not be
+            # RFC 6749 error codes only: a server could echo anything (patient data included) here,
+            # and error_description is never read
             try:
-                error = str(response.json().get("error", "unknown"))
+                error = str(response.json().get("error", ""))
             except (ValueError, AttributeError):
-                error = "unknown"
+                error = ""
+            error = error if error in _OAUTH_ERRORS else "unknown"
             raise ChartAuthError(
                 f"token request refused ({error})", status_code=response.status_code, issue_codes=(error,)
             )

@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_PAGE_CAP = 10
 DEFAULT_PAGE_SIZE = 200  # one page holds a typical lab history: fewer sequential round trips
+_UNSUPPORTED = frozenset({400, 403, 404, 405, 501})
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _ACCEPT = "application/fhir+json"
 
@@ -56,6 +57,8 @@ class _Search:
     params: tuple[tuple[str, str], ...]
     max_items: int | None = None
     """Stop paging once this many matches arrived (newest-first searches)."""
+    optional: bool = False
+    """A server that does not support this search (4xx, 501) gives a flag, not an error."""
 
 
 @dataclass
@@ -125,7 +128,11 @@ class _FHIRBase:
                     ("_count", str(self.page_size)),
                 ),
             ),
-            _Search("MedicationDispense", (("patient", patient_id), ("_count", str(self.page_size)))),
+            _Search(
+                "MedicationDispense",
+                (("patient", patient_id), ("_count", str(self.page_size))),
+                optional=True,
+            ),
             _Search("AllergyIntolerance", (("patient", patient_id), ("_count", str(self.page_size)))),
             _Search(
                 "Condition",
@@ -157,15 +164,37 @@ class _FHIRBase:
                     ("date", f"ge{now.date().isoformat()}"),
                     ("_count", str(self.page_size)),
                 ),
+                optional=True,
             ),
             _Search(
                 "Encounter",
                 (("patient", patient_id), ("_sort", "-date"), ("_count", str(lim.max_encounters))),
                 max_items=lim.max_encounters,
+                optional=True,
             ),
         ]
 
     # ----------------------------------------------------------------- response handling
+
+    @staticmethod
+    def _skipped(search: _Search, exc: ChartError) -> _Collected | None:
+        """The flag result for an optional search the server does not support, else None (re-raise)."""
+        # many EHRs expose no MedicationDispense or Appointment search, or scope it away (403);
+        # 401 (credentials) and 5xx other than 501 (a failing server) are never skipped
+        if search.optional and exc.status_code in _UNSUPPORTED and not isinstance(exc, PatientNotFoundError):
+            logger.info(
+                "optional %s search unsupported (HTTP %s): skipped", search.resource_type, exc.status_code
+            )
+            return _Collected(
+                flags=[
+                    _flag(
+                        "chart_search_unsupported",
+                        "The chart server does not support one of the optional searches "
+                        "(dispenses, appointments or encounters); those facts are missing.",
+                    )
+                ]
+            )
+        return None
 
     def _error_for(self, response: httpx.Response, resource_type: str, *, read: bool) -> ChartError:
         codes = _issue_codes(response)
@@ -205,7 +234,7 @@ class _FHIRBase:
         if not isinstance(body, Mapping):
             raise ChartServerError("the FHIR server sent unexpected JSON", resource_type=resource_type)
         if body.get("resourceType") == "OperationOutcome":
-            codes = tuple(str(i.get("code")) for i in body.get("issue") or () if isinstance(i, Mapping))
+            codes = _codes(body)
             raise ChartServerError(
                 f"the FHIR server answered with an OperationOutcome ({', '.join(codes) or 'no code'})",
                 status_code=response.status_code,
@@ -325,6 +354,55 @@ def _flag(code: str, message: str) -> Flag:
     return Flag(code=code, severity="warning", message=message, count=1)
 
 
+#: FHIR R4 IssueType codes: anything else a server sends is reported as "unknown" (a server could
+#: echo anything, patient data included, into a code field).
+ISSUE_TYPES = frozenset(
+    [
+        "invalid",
+        "structure",
+        "required",
+        "value",
+        "invariant",
+        "security",
+        "login",
+        "unknown",
+        "expired",
+        "forbidden",
+        "suppressed",
+        "processing",
+        "not-supported",
+        "duplicate",
+        "multiple-matches",
+        "not-found",
+        "deleted",
+        "too-long",
+        "code-invalid",
+        "extension",
+        "too-costly",
+        "business-rule",
+        "conflict",
+        "transient",
+        "lock-error",
+        "no-store",
+        "exception",
+        "timeout",
+        "incomplete",
+        "throttled",
+        "informational",
+    ]
+)
+
+
+def _safe_code(value: object) -> str:
+    """A server-sent issue code fit for an error message."""
+    return str(value) if value in ISSUE_TYPES else "unknown"
+
+
+def _codes(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """OperationOutcome ``issue.code`` values (never ``diagnostics``: servers put patient data there)."""
+    return tuple(_safe_code(i.get("code")) for i in body.get("issue") or () if isinstance(i, Mapping))
+
+
 def _next_link(page: Mapping[str, Any]) -> str | None:
     for link in page.get("link") or ():
         if isinstance(link, Mapping) and link.get("relation") == "next" and isinstance(link.get("url"), str):
@@ -338,7 +416,7 @@ def _issue_codes(response: httpx.Response) -> tuple[str, ...]:
     except ValueError:
         return ()
     if isinstance(body, Mapping) and body.get("resourceType") == "OperationOutcome":
-        return tuple(str(i.get("code")) for i in body.get("issue") or () if isinstance(i, Mapping))
+        return _codes(body)
     return ()
 
 
@@ -465,7 +543,13 @@ class FHIRChart(_FHIRBase):
         params: Sequence[tuple[str, str]] | None = search.params
         pages = 0
         while url is not None:
-            page = self._get(url, params, search.resource_type)
+            try:
+                page = self._get(url, params, search.resource_type)
+            except (ChartServerError, ChartAuthError) as exc:
+                skipped = self._skipped(search, exc)
+                if skipped is None or pages:
+                    raise
+                return skipped
             pages += 1
             url = self._absorb_page(page, search, out, seen, pages)
             params = None  # next links carry their own query
@@ -645,7 +729,13 @@ class AsyncFHIRChart(_FHIRBase):
         params: Sequence[tuple[str, str]] | None = search.params
         pages = 0
         while url is not None:
-            page = await self._get(url, params, search.resource_type)
+            try:
+                page = await self._get(url, params, search.resource_type)
+            except (ChartServerError, ChartAuthError) as exc:
+                skipped = self._skipped(search, exc)
+                if skipped is None or pages:
+                    raise
+                return skipped
             pages += 1
             url = self._absorb_page(page, search, out, seen, pages)
             params = None
