@@ -255,6 +255,16 @@ def test_large_real_chart_fits_the_default_budget_with_the_asked_facts() -> None
         assert {"refill": "medications", "results": "labs", "symptom": "problems"}[intent.value] in sections
 
 
+def test_each_fact_is_one_line() -> None:
+    med = Medication(
+        citation_id="MedicationRequest/x", name="Aspirin 81 MG", dosage="1 tablet\ndaily\twith food"
+    )
+    ctx = CTX.model_copy(update={"medications": (med,)})
+    picked = select_context(ctx, intent=Intent.REFILL, text="aspirin refill", now=NOW)
+    assert "Aspirin 81 MG; 1 tablet daily with food" in [f.text for f in picked.facts]
+    assert all("\n" not in line for line in picked.as_prompt_lines())
+
+
 def test_selection_is_pure() -> None:
     a = select_context(CTX, intent=Intent.REFILL, text="refill lisinopril", now=NOW)
     b = select_context(CTX, intent=Intent.REFILL, text="refill lisinopril", now=NOW)

@@ -59,6 +59,9 @@ class FHIRBundleChart:
         ChartDataError: A file is missing, unreadable, not JSON or not a Bundle.
     """
 
+    #: Everything is read at construction: get_context does no I/O (safe to run in a worker thread).
+    blocking_io = False
+
     def __init__(
         self,
         source: BundleSource,

@@ -653,6 +653,8 @@ def _fit(
         if fact.citation_id in seen:
             continue
         seen.add(fact.citation_id)
+        # one fact, one line: chart free text (dosage instructions, names) may hold newlines or tabs
+        fact = SelectedFact(fact.citation_id, fact.section, " ".join(fact.text.split()))
         cost = estimate_tokens(fact.as_prompt_line()) + 1  # + the newline
         if full or used + cost > budget:
             # strict priority: once a fact does not fit, nothing below it jumps the queue
