@@ -213,6 +213,12 @@ _DATE = re.compile(
     r"\d{2}))?(?![\d/]))",
     _I,
 )
+_THRESHOLD_BEFORE = re.compile(
+    r"\b(?:over|above|below|under|more than|less than|greater than|higher than|lower than|at least|"
+    r"or (?:more|higher|lower|less)|goes? (?:over|above|below|under)|drops? (?:below|under)|m[aá]s de|"
+    r"menos de|arriba de|debajo de)\s*$",
+    _I,
+)
 _BP_CONTEXT = re.compile(r"(?:bp|blood pressure|pressure|presion|mmhg|reading)\W+(?:\w+\W+){0,3}$", _I)
 
 _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*\]")
@@ -376,10 +382,26 @@ _NOT_MEDICATIONS = frozenset(
         "water", "oxygen", "sodium", "potassium", "calcium", "iron", "magnesium", "zinc", "caffeine",
         "nicotine", "honey", "glucose", "ethanol", "hydrogen", "hemoglobin", "cholesterol", "copper",
         "iodine", "chlorine", "fluoride", "aloe vera leaf", "sunscreening agents", "sucrose", "dextrose",
-        "sodium chloride", "air", "alcohol", "carbon dioxide", "nitrogen",
+        "sodium chloride", "air", "alcohol", "carbon dioxide", "nitrogen", "thyroid", "uric acid", "shrimp",
     }
 )  # fmt: skip
 """Lexicon entries that are lab analytes or everyday words in a reply ("your potassium", "drink water")."""
+
+_COMMON_WORDS = frozenset(
+    {
+        "actos", "aluminio", "aman", "atp", "bean", "beet", "blackberry", "blueberry", "calcio", "cambia",
+        "camila", "carbono", "catfish", "cera", "cloro", "cobre", "cocoa", "copper", "cortan", "cotton",
+        "diamond", "elm", "gana", "gelatina", "glucosa", "gold", "grapefruit", "hierro", "honey", "indican",
+        "indio", "iron", "lamb", "magnesio", "nicotina", "oats", "ozono", "peach", "pegada", "peppermint",
+        "potasio", "pulsar", "pumpkin", "rayos", "rice", "siga", "silver", "vals", "water", "wheat", "zinc",
+    }
+)  # fmt: skip
+"""Everyday English/Spanish words that the drug lexicon also lists (``siga`` is a Spanish verb, not sIgA):
+the intersection of textstat's easy-word lists with the lexicon, minus real drug names (aspirina, opio)."""
+
+_DRUG_CLASS = re.compile(r"agents|inhibitors|sprays|aids|vaccine|supplement|,")
+"""Canonical names that are drug classes ("antibiotic" -> anti-bacterial agents): a reply may say "your
+antibiotic" without naming a drug."""
 
 _SAFE_NUMBERS = frozenset({"911", "988", "100.4", "38", "24", "48", "72"})
 """Numbers a safe reply may use without a source: emergency lines and standard fever thresholds."""
@@ -550,6 +572,8 @@ def check_draft(
         m.canonical
         for m in lex.find(without_placeholders)
         if m.canonical not in _NOT_MEDICATIONS
+        and m.surface.lower() not in _COMMON_WORDS
+        and not _DRUG_CLASS.search(m.canonical)
         and m.canonical not in source_canon
         and m.surface.lower() not in source_lower
         and not (len(m.surface) <= 3 and m.surface.lower() in source_words)
@@ -579,6 +603,9 @@ def check_draft(
     for m in _LAB_UNIT.finditer(without_placeholders):
         lab_values.add(m.group(1))
     for m in _LAB_VALUE.finditer(without_placeholders):
+        # "if your sugar is over 300, call" is a safety-net threshold, not a value about the patient
+        if _THRESHOLD_BEFORE.search(without_placeholders, max(0, m.start(1) - 25), m.start(1)):
+            continue
         lab_values.add(m.group(1))
     dose_numbers = {m.group(1) for m in _DOSE.finditer(without_placeholders)}
     bad_labs = {

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jinja2.sandbox import SandboxedEnvironment
 
 from replydraft.models import Intent, Triage, Urgency
@@ -43,6 +45,11 @@ GOOD_DRAFTS = [
     "refill request. Please do not stop taking your lisinopril.",
     "Hola [PATIENT_NAME_1]. Su médico va a revisar su receta hoy. ¿Cuántas pastillas le quedan?",
     "Hi [PATIENT_NAME_1]. We got your message. If you have a fever of 100.4 or more, call 911 or the clinic.",
+    # a safety-net threshold is not a patient value; drug classes are not drug names
+    "Hi [PATIENT_NAME_1]. If your potassium is ever over 6 on a home test, or your blood pressure goes over "
+    "180, call us. Finish your antibiotic and keep taking your statin.",
+    # Spanish: "Siga" (keep on) is also a lexicon entry (sIgA); it must not count as a drug
+    "Hola [PATIENT_NAME_1]. Siga tomando su lisinopril como siempre. El Dr. [PROVIDER_1] le responderá.",
 ]
 
 
@@ -245,3 +252,18 @@ def test_emergency_templates_render_with_reasons_and_without_name(language: str)
     assert "911" in bare and "[PATIENT_NAME_1]" not in bare
     with pytest.raises(jinja2.UndefinedError):
         template.render(patient_name="")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=400))
+def test_check_draft_never_crashes_on_arbitrary_text(draft: str) -> None:
+    flags = check_draft(
+        draft,
+        message=draft[::-1],
+        facts=FACTS,
+        placeholders=PLACEHOLDERS,
+        system_prompt=SYSTEM,
+        triage=ROUTINE,
+        config=SafetyConfig(),
+    )
+    assert all(f.code and f.severity in ("info", "warning", "blocking") for f in flags)

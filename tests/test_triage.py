@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from replydraft.errors import ConfigurationError, InvalidMessageError
 from replydraft.models import Intent, Triage, Urgency
@@ -211,3 +213,18 @@ def test_quality_floors_on_the_labelled_sets(fixture: str) -> None:
     assert sum(p.urgency.rank >= 1 for _, p in urgent) / len(urgent) >= 0.95
     assert sum(p.urgency is Urgency.ROUTINE for _, p in routine) / len(routine) >= 0.90
     assert sum(p.intent.value == r["intent"] for r, p in zip(rows, preds, strict=True)) / len(rows) >= 0.85
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=600))
+def test_screen_never_crashes_on_arbitrary_text(text: str) -> None:
+    t = screen(text)
+    assert t.urgency in Urgency and t.intent in Intent
+
+
+@settings(max_examples=40, deadline=None)
+@given(prefix=st.text(max_size=300), suffix=st.text(max_size=300))
+def test_an_affirmed_emergency_survives_surrounding_noise(prefix: str, suffix: str) -> None:
+    # sentence breaks around the red flag keep modifiers in the noise from reaching it
+    t = screen(f"{prefix}.\n my chest is crushing and i cant breathe.\n{suffix}")
+    assert t.urgency is Urgency.EMERGENCY
