@@ -338,6 +338,17 @@ async def test_a_hanging_server_times_out_async(silent_server: str) -> None:
             await chart.get_context("p1")
 
 
+async def test_a_closed_chart_says_so() -> None:
+    chart = sync_chart(fake_ehr())
+    chart.close()
+    with pytest.raises(ConfigurationError):
+        chart.get_context("p1")
+    achart = async_chart(fake_ehr())
+    await achart.aclose()
+    with pytest.raises(ConfigurationError):
+        await achart.get_context("p1")
+
+
 def test_bad_configuration_is_refused() -> None:
     with pytest.raises(ConfigurationError):
         FHIRChart("ehr.test/fhir")

@@ -109,7 +109,11 @@ class _FHIRBase:
             return datetime.now(timezone.utc)
         return utc(self._now() if callable(self._now) else self._now)
 
+    _closed = False
+
     def _check_id(self, patient_id: str) -> None:
+        if self._closed:
+            raise ConfigurationError(f"this {type(self).__name__} is closed; create a new one")
         if not _FHIR_ID.match(patient_id):
             # never a path fragment or query: an id that is not a FHIR id cannot name a patient
             raise PatientNotFoundError("not a valid FHIR resource id", resource_type="Patient")
@@ -488,6 +492,7 @@ class FHIRChart(_FHIRBase):
 
     def close(self) -> None:
         """Close the worker threads and the HTTP client (when the chart created it)."""
+        self._closed = True
         self._pool.shutdown(wait=True)
         if self._owns_client:
             self._client.close()
@@ -675,6 +680,7 @@ class AsyncFHIRChart(_FHIRBase):
 
     async def aclose(self) -> None:
         """Close the HTTP client (when the chart created it)."""
+        self._closed = True
         if self._owns_client:
             await self._client.aclose()
 
