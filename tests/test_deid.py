@@ -368,3 +368,39 @@ def test_spacy_model_is_optional_and_a_missing_one_is_a_configuration_error() ->
     d = Deidentifier(spacy_model="no_such_model_xyz")
     with pytest.raises(ConfigurationError):
         d.deidentify("hello")
+
+
+# ----------------------------------------------------------------------------------- chart lines keep their meaning
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Lisinopril 20 mg tablet, once daily; last filled 3 weeks ago",
+        "Potassium 5.3 mmol/L (H), 2 weeks ago",
+        "Hemoglobin A1c/Hemoglobin.total in Blood 7.9 %, 2 weeks ago",
+        "Estimated Glomerular Filtration Rate 58 mL/min/1.73m2, 1 month ago",
+        "Platelets [#/volume] in Blood by Automated count 250 10*3/uL, 3 weeks ago",
+        "Prediabetes",
+        "Body Weight 82 kg, 5 days ago",
+        "Otitis media, 3 weeks ago",
+        "Colonoscopy, 2 years ago",
+        "Allergy: Penicillin (hives), high criticality",
+        "Type 2 diabetes mellitus",
+        "Essential hypertension (disorder)",
+        "Plain X-ray of chest (procedure), 4 months ago",
+        "Appointment in 5 days: Annual physical",
+    ],
+)
+def test_chart_fact_lines_are_not_over_redacted(d: Deidentifier, line: str) -> None:
+    assert d.deidentify(line).text == line
+
+
+def test_chart_fact_line_clinician_is_a_provider(d: Deidentifier) -> None:
+    r = d.deidentify(
+        "Lisinopril 20 mg tablet, once daily; prescribed by Dr. Alan Smith; last filled 3 weeks ago"
+    )
+    assert (
+        r.text
+        == "Lisinopril 20 mg tablet, once daily; prescribed by Dr. [PROVIDER_1]; last filled 3 weeks ago"
+    )

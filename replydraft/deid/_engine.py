@@ -10,7 +10,7 @@ from typing import Any
 
 from replydraft.deid._gazetteer import gazetteers
 from replydraft.deid._known import KnownIdentifiers
-from replydraft.deid._names import EPONYM_RES, NameFinder, fold, known_value_hits, tokenize
+from replydraft.deid._names import EPONYM_RES, MEDICAL_END, NameFinder, fold, known_value_hits, tokenize
 from replydraft.deid._patterns import find_structured
 from replydraft.deid._vault import _LOOSE_PLACEHOLDER_RE, PlaceholderVault
 from replydraft.errors import ConfigurationError, DeidentificationError, InvalidMessageError
@@ -309,6 +309,8 @@ def _org_ok(surface: str, names: NameFinder) -> bool:
     """An organisation needs one word that is not an everyday word ("His school", "Member Services")."""
     words = [fold(w).strip(".,&'") for w in surface.split()]
     words = [w for w in words if w and w not in _ORG_LEAD]
+    if any(MEDICAL_END.search(w) and w not in names.gaz.last for w in words):
+        return False  # "Otitis media"
     return any(w not in names.gaz.common for w in words[:-1] or words)
 
 

@@ -19,7 +19,7 @@ from rapidfuzz.distance import Levenshtein
 from replydraft.deid._gazetteer import Gazetteers
 from replydraft.deid._known import KnownIdentifiers, dob_forms
 
-__all__ = ["EPONYM_RES", "NameFinder", "Token", "fold", "known_value_hits", "tokenize"]
+__all__ = ["EPONYM_RES", "MEDICAL_END", "NameFinder", "Token", "fold", "known_value_hits", "tokenize"]
 
 
 def _words(text: str) -> frozenset[str]:
@@ -204,7 +204,7 @@ _ID_FOLLOWS = re.compile(
     r"\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b|\(mrn)",
     re.IGNORECASE,
 )
-_TAIL = re.compile(r"(?:^|(?<=[.!?;:)\n]))[ \t]*((?:[^\W\d_][\w'’-]*[ \t]*){1,3})(?=\n|$)")
+_TAIL = re.compile(r"(?<=[.!?;:)\n])[ \t]*((?:[^\W\d_][\w'’-]*[ \t]*){1,3})(?=\n|$)")
 _VOCATIVE = re.compile(r"(?:^|\n)[ \t>]*([A-Z][a-z]+),[ \t]+[a-z]")
 _POSSESSIVE = re.compile(r"\b([A-Z][a-z]+)(?:'s|’s)\b")
 _OTHER_SCRIPT = re.compile(
@@ -243,9 +243,12 @@ _MEDICAL_END = re.compile(
     r"(?:itis|osis|emia|aemia|ectomy|otomy|ostomy|ology|ologist|gram|graphy|scopy|pathy|plasty|algia|"
     r"oma|uria|penia|cytosis|trophy|plegia|sclerosis|azole|mab|nib|pril|sartan|olol|"
     r"statin|dipine|cillin|mycin|cycline|floxacin|vir|tide|gliptin|gliflozin|parin|xaban|zepam|zolam|"
-    r"oxetine|triptan|profen|codone|morphone)$",
+    r"oxetine|triptan|profen|codone|morphone|"
+    # word endings that are adjectives and nouns, not surnames ("Automated", "Glomerular", "Immunologic")
+    r"ated|ized|ised|ic|ical|ular|ogic|ive|ory|tion|sion|ment|ness|ity|ism|ous|able|ible|ency|ance|ence)$",
     re.IGNORECASE,
 )
+MEDICAL_END = _MEDICAL_END
 
 
 @dataclass
@@ -300,7 +303,12 @@ class NameFinder:
         return low in self.gaz.allow or (low in self.drugs and low not in self.name_not_drug)  # type: ignore[operator]
 
     def _never_name(self, tok: Token) -> bool:
-        return tok.low in _STOP or len(tok.low) < 2 or self._is_drug(tok.low)
+        return (
+            tok.low in _STOP
+            or len(tok.low) < 2
+            or self._is_drug(tok.low)
+            or any(c.isdigit() for c in tok.low)
+        )
 
     def _nameish(self, tok: Token, mode: str, *, level: str) -> bool:
         """Could this token be (part of) a name in a slot the layout says holds a name?
@@ -323,7 +331,7 @@ class NameFinder:
             if tok.cap or tok.upper:
                 # capitalised words in a name slot: names unless they are common words (then they must be
                 # in a name list too: "Thanks, Will" is a name, "Thanks, Much" is not)
-                if low in g.common:
+                if low in g.common or self._word(low):
                     return low in g.first if level == "weak" else (low in g.first or low in g.last)
                 return True
             if level == "weak":
@@ -565,7 +573,8 @@ class NameFinder:
             start = pos
             pos += len(line) + 1
             body = line.strip().strip("-–—~*>").strip()
-            if not body or len(body) > 60:
+            # a signature is never the first line (a chart fact line such as "Prediabetes" is one line)
+            if li == 0 or not body or len(body) > 60:
                 continue
             words = [t for t in toks if start <= t.start < start + len(line)]
             if not 1 <= len(words) <= 4:

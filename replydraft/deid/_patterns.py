@@ -288,7 +288,7 @@ _ORG_SUFFIX = (
     r"Lodge|Ministries|Temple|Mosque|Synagogue|Warehouse|Factory|Mill|Mills|Bank|Credit\s+Union|Trucking|Transport|"
     r"Pizzeria|Pizza|Tire|Tires|Studio|Studios|Agency|LLP|LTD|PLLC|Residential|Adoption|Mgmt\.?|Management|"
     r"Property|Properties|Holdings|Group|Clinic\s+of\s+\w+|Brewing|Brewery|Market|Grocery|Hardware|Garage|"
-    r"Roofing|Painting|Cleaning|Consulting|Design|Media|Marketing|Labs|Technologies|Tech|Software|Staffing)"
+    r"Roofing|Painting|Cleaning|Consulting|Design|Marketing|Labs|Technologies|Tech|Software|Staffing)"
 )
 _ORG = re.compile(rf"\b(?:[A-Z][\w&'.-]*\s+(?:&\s+)?){{1,4}}(?i:{_ORG_SUFFIX})(?![\w-])")
 _ORG_PREFIX = re.compile(r"\b(?:Camp|Club|Team|Troop|Scout\s+Troop|Pack)\s+(?:[A-Z][\w'-]*\s*){1,3}")
