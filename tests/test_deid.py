@@ -370,7 +370,7 @@ def test_spacy_model_is_optional_and_a_missing_one_is_a_configuration_error() ->
         d.deidentify("hello")
 
 
-# ----------------------------------------------------------------------------------- chart lines keep their meaning
+# ------------------------------------------------------------------------- chart lines keep their meaning
 
 
 @pytest.mark.parametrize(
