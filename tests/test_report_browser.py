@@ -7,10 +7,12 @@ Skipped when Chromium is absent locally; a failure in CI (``CI`` set), where ``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -147,3 +149,40 @@ def test_report_screenshot_is_not_blank(report: Path, tmp_path: Path) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     # a blank white page compresses to a few KB; one with plots, text and tables is far larger
     assert len(data) > 30_000
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_cli_eval_with_local_model_writes_a_report_that_renders(tmp_path: Path) -> None:
+    """The acceptance run: ``replydraft eval`` on examples/ with the local demo model (SmolLM2 here)."""
+    from replydraft.local import TEST_MODEL, cached_model_path
+
+    if cached_model_path(TEST_MODEL) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{TEST_MODEL} not cached (CI must run `replydraft model fetch {TEST_MODEL}`)")
+        pytest.skip(f"{TEST_MODEL} not cached: run `replydraft model fetch {TEST_MODEL}`")
+    pytest.importorskip("xllamacpp")
+    root = Path(__file__).resolve().parent.parent
+    # three of the examples keep the run short on a 2-core machine: the emergency (no model call),
+    # a scheduling and a forms message (model calls). Drafts that time out are recorded, not raised.
+    lines = (root / "examples" / "eval_messages.jsonl").read_text().splitlines()
+    subset = [x for x in lines if json.loads(x)["id"] in ("eval-04", "eval-05", "eval-07")]
+    dataset = tmp_path / "subset.jsonl"
+    dataset.write_text("\n".join(subset) + "\n")
+    out = tmp_path / "eval-out"
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    charts = str(root / "examples" / "charts")
+    cmd = [sys.executable, "-m", "replydraft", "eval", str(dataset), "--chart", charts, "--out", str(out)]
+    cmd += ["--model", TEST_MODEL, "--concurrency", "1", "--timeout", "60"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads(proc.stdout)
+    assert summary["n"] == 3 and summary["status"].get("escalated") == 1
+    results = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert sorted(r["id"] for r in results) == ["eval-04", "eval-05", "eval-07"]
+    assert all(r["status"] != "failed" or r["error_code"] for r in results)
+    dom = _run_chromium(["--dump-dom", (out / "report.html").as_uri()], tmp_path).stdout
+    rendered = re.search(r'data-plots-rendered="(\d+)"', dom)
+    assert rendered is not None and int(rendered.group(1)) >= 5
+    assert dom.count('data-rendered="yes"') == int(rendered.group(1))
+    assert "3 message rows" in dom
