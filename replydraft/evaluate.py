@@ -37,6 +37,7 @@ import re
 import statistics
 import sys
 import threading
+import types
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -713,3 +714,23 @@ def _write_outputs(out: Path, records: list[dict[str, Any]], summary: dict[str, 
         "summary": out / SUMMARY_CSV,
         "report": out / REPORT_HTML,
     }
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``replydraft.evaluate(...)`` work whichever object that name is bound to.
+
+    The package exports the function :func:`evaluate` under the same name as this module, and Python
+    binds ``replydraft.evaluate`` to the *module* once anything imports ``replydraft.evaluate`` (the
+    CLI does). Making the module call the function keeps the documented ``replydraft.evaluate(...)``
+    working regardless of import order.
+    """
+
+    def __call__(
+        self,
+        dataset: str | os.PathLike[str] | Iterable[EvalItem | Mapping[str, Any]],
+        **kwargs: Any,
+    ) -> EvalRun:
+        return evaluate(dataset, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

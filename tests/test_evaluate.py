@@ -415,3 +415,11 @@ def test_eval_run_repr_has_no_text() -> None:
     run = evaluate(items(), drafter=ScriptedDrafter(), progress=False)
     text = repr(run)
     assert "EvalRun(n=5" in text and "Thank you" not in text and "routine refill" not in text
+
+
+def test_package_level_evaluate_works_after_the_module_is_imported() -> None:
+    import replydraft
+    import replydraft.evaluate  # binds the package attribute to the module
+
+    run = replydraft.evaluate(items(), drafter=ScriptedDrafter(), progress=False)
+    assert run.summary["n"] == 5
