@@ -7,7 +7,9 @@ For each fixture (the template-generated dev set and the hand-written set), with
 predicted spans cover >= 50 % of its characters), strict leak rate (spans with any letter or digit left),
 messages fully clean, precision (predicted spans overlapping any gold span), per-type recall,
 recall on identifiers the chart knows, drug names / eponyms redacted, msg/s and p50/p95 latency on one
-core, and load time. PROVIDER (clinicians, staff) is not a Safe-Harbor identifier: it is scored apart.
+core (each message timed REPEATS times, the minimum kept: other work on a shared machine only adds
+noise; CPU time of the calling thread is printed beside wall-clock time for the same reason), and load
+time. PROVIDER (clinicians, staff) is not a Safe-Harbor identifier: it is scored apart.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ FIXTURES = {
     "handwritten": ROOT / "tests" / "fixtures" / "deid_handwritten_dev.jsonl",
 }
 PROVIDER_TYPES = {"PROVIDER"}
+REPEATS = 3
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -81,14 +84,21 @@ def score(
     tp = fp = 0
     allow_redacted = 0
     lat: list[float] = []
+    cpu: list[float] = []
     misses: list[str] = []
     fps: list[str] = []
     for row in rows:
         text = row["text"]
         known = KnownIdentifiers.from_mapping(row["chart"]) if use_chart and row.get("chart") else None
-        t0 = time.perf_counter()
-        r = d.deidentify(text, known=known)
-        lat.append(time.perf_counter() - t0)
+        # best of REPEATS runs per message: the machine is shared, and the minimum is the cost of our code
+        best = best_cpu = float("inf")
+        for _ in range(REPEATS):
+            t0, c0 = time.perf_counter(), time.thread_time()
+            r = d.deidentify(text, known=known)
+            best = min(best, time.perf_counter() - t0)
+            best_cpu = min(best_cpu, time.thread_time() - c0)
+        lat.append(best)
+        cpu.append(best_cpu)
         mask = [False] * len(text)
         for s in r.spans:
             for i in range(s.start, s.end):
@@ -141,6 +151,7 @@ def score(
                         f"{text[max(0, s.start - 40) : s.end + 30]!r}"
                     )
     lat_ms = sorted(x * 1000 for x in lat)
+    cpu_ms = sorted(x * 1000 for x in cpu)
     return {
         "messages": len(rows),
         "phi_spans": total,
@@ -157,6 +168,9 @@ def score(
         "msg_per_s": len(rows) / sum(lat),
         "p50_ms": statistics.median(lat_ms),
         "p95_ms": lat_ms[int(0.95 * (len(lat_ms) - 1))],
+        "cpu_msg_per_s": len(rows) / sum(cpu),
+        "cpu_p50_ms": statistics.median(cpu_ms),
+        "cpu_p95_ms": cpu_ms[int(0.95 * (len(cpu_ms) - 1))],
         "misses": misses,
         "fps": fps,
     }
@@ -206,8 +220,10 @@ def main() -> None:
                 f"drug/eponym redacted {res['drug_or_eponym_redacted']}"
             )
             print(
-                f"  speed {res['msg_per_s']:.0f} msg/s  p50 {res['p50_ms']:.2f} ms  "
-                f"p95 {res['p95_ms']:.2f} ms"
+                f"  speed (CPU time of this thread, one core) {res['cpu_msg_per_s']:.0f} msg/s  "
+                f"p50 {res['cpu_p50_ms']:.2f} ms  p95 {res['cpu_p95_ms']:.2f} ms | wall clock "
+                f"{res['msg_per_s']:.0f} msg/s  p50 {res['p50_ms']:.2f} ms  p95 {res['p95_ms']:.2f} ms "
+                f"(load average {os.getloadavg()[0]:.1f})"
             )
             print("  per type: " + ", ".join(f"{k} {v[0]:.3f} ({v[1]})" for k, v in res["per_type"].items()))
             for line in res["misses"] + res["fps"]:

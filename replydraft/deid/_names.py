@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -32,8 +33,7 @@ Hit = tuple[int, int, str]
 _WORD = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W_])?")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a NamedTuple: built ~20 times per message, 4x cheaper than a frozen dataclass
     start: int
     end: int
     text: str
@@ -41,6 +41,7 @@ class Token:
     cap: bool  # Capitalised (first upper, not all caps) - or any token when the message has no case signal
     upper: bool
     initial: bool  # first word of a sentence or line
+    digit: bool  # contains a digit ("A1c"): never a name
 
 
 def fold(s: str) -> str:
@@ -73,16 +74,32 @@ def tokenize(text: str) -> tuple[list[Token], str]:
     toks: list[Token] = []
     for m in raw:
         w = m.group(0)
-        stripped = _strip_possessive(w)
-        end = m.start() + len(stripped)
-        j = m.start() - 1
-        while j >= 0 and text[j] in " \t\"'(*-–—•>":
+        stripped = _strip_possessive(w) if w[-1] in "s'’" else w
+        start = m.start()
+        j = start - 1
+        while j >= 0 and text[j] in _SKIP_BEFORE:
             j -= 1
         initial = j < 0 or text[j] in ".!?\n:;"
-        upper = stripped.isupper() and len(stripped) > 1
+        upper = len(stripped) > 1 and stripped.isupper()
         cap = stripped[0].isupper() and not upper if mode == "normal" else True
-        toks.append(Token(m.start(), end, stripped, fold(stripped), cap, upper, initial))
+        low = fold(stripped)
+        toks.append(
+            Token(
+                start,
+                start + len(stripped),
+                stripped,
+                low,
+                cap,
+                upper,
+                initial,
+                not low.isalpha() and any(c.isdigit() for c in low),
+            )
+        )
     return toks, mode
+
+
+# characters skipped when looking for what precedes a word (spaces, quotes, bullets, dashes)
+_SKIP_BEFORE = frozenset(" \t\"'(*-–—•>")
 
 
 # words that are never names on their own, whatever a gazetteer says
@@ -272,6 +289,7 @@ class NameFinder:
         self.gaz = gaz
         self.drugs = drug_names  # supports ``in`` (replydraft._drugs.DrugLexicon)
         # first names that the drug lexicon also lists (Amber, Rosemary, Sage): people far more often
+        self._place_firsts = frozenset(p.split()[0] for p in gaz.places if p)
         self.name_not_drug = frozenset(w for w in gaz.first if w in drug_names) - _REAL_DRUG_NAMES  # type: ignore[operator]
 
     # ------------------------------------------------------------------ helpers
@@ -303,12 +321,7 @@ class NameFinder:
         return low in self.gaz.allow or (low in self.drugs and low not in self.name_not_drug)  # type: ignore[operator]
 
     def _never_name(self, tok: Token) -> bool:
-        return (
-            tok.low in _STOP
-            or len(tok.low) < 2
-            or self._is_drug(tok.low)
-            or any(c.isdigit() for c in tok.low)
-        )
+        return tok.digit or tok.low in _STOP or len(tok.low) < 2 or self._is_drug(tok.low)
 
     def _nameish(self, tok: Token, mode: str, *, level: str) -> bool:
         """Could this token be (part of) a name in a slot the layout says holds a name?
@@ -614,8 +627,12 @@ class NameFinder:
         g = self.gaz
         n = len(toks)
         k = 0
+        firsts = self._place_firsts
         while k < n:
             hit = 0
+            if toks[k].low not in firsts:
+                k += 1
+                continue
             for size in (3, 2, 1):
                 if k + size > n:
                     continue
