@@ -77,9 +77,7 @@ class _ClientCore:
         if not isinstance(model, str) or not model.strip():
             raise ConfigurationError("model must be a non-empty string")
         if structured not in ("auto", "json_schema", "json_object"):
-            raise ConfigurationError(
-                "structured must be 'auto', 'json_schema' or 'json_object'", code="configuration"
-            )
+            raise ConfigurationError("structured must be 'auto', 'json_schema' or 'json_object'")
         self._model = model
         self._structured: StructuredMode = structured
         self._lock = threading.Lock()

@@ -47,7 +47,9 @@ def server() -> Iterator[LocalModelServer]:
         import xllamacpp  # noqa: F401
     except ImportError:
         _unavailable("xllamacpp is not installed: pip install 'replydraft[local]'")
-    with LocalModelServer(TEST_MODEL, ctx_size=1024) as srv:
+    # One thread: on a busy 2-core machine two llama.cpp threads wait on each other's barriers and
+    # generation slows ~10x; one thread degrades gracefully (measured: 15 vs 1.5 tokens/s at load 9).
+    with LocalModelServer(TEST_MODEL, ctx_size=1024, threads=1) as srv:
         yield srv
 
 
@@ -125,7 +127,7 @@ def test_timeout_maps_to_llm_timeout_error(server: LocalModelServer) -> None:
 def test_stopped_server_refuses_connections(server: LocalModelServer) -> None:
     path = server.model_path
     assert path is not None
-    other = LocalModelServer(path, ctx_size=512)
+    other = LocalModelServer(path, ctx_size=512, threads=1)
     with other:
         llm = other.client(max_retries=0)
         assert other.is_demo  # a cached registry file by path is still recognised
