@@ -91,6 +91,7 @@ def rest_timing(path: Path) -> None:
                 f"wall/slowest {wall / slow:.2f}x (goal <= 1.3x); get_context incl. parse {ms(full)}"
             )
             asyncio.run(_async_rest(server.base_url, auth, pid, slow))
+            asyncio.run(_server_concurrency(server.base_url, pid))
             _with_latency(server.base_url, auth, pid)
         finally:
             server.stop()
@@ -105,6 +106,27 @@ async def _async_rest(base_url: str, auth: BearerAuth, pid: str, slowest: float)
             walls.append(chart.last_timings["total"])
     wall = statistics.median(walls)
     print(f"[2] REST async: concurrent fetch wall {ms(wall)}; wall/slowest {wall / slowest:.2f}x")
+
+
+async def _server_concurrency(base_url: str, pid: str) -> None:
+    """How much the server itself overlaps requests: 1 vs 9 identical concurrent Patient reads."""
+    headers = {"Authorization": f"Bearer {STATIC_TOKEN}", "Accept": "application/fhir+json"}
+    async with httpx.AsyncClient(headers=headers) as client:
+        url = f"{base_url}/Patient/{pid}"
+        await client.get(url)
+        one, nine = [], []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            await client.get(url)
+            one.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            await asyncio.gather(*(client.get(url) for _ in range(9)))
+            nine.append(time.perf_counter() - started)
+    a, b = statistics.median(one), statistics.median(nine)
+    print(
+        f"[2] server check: one Patient read {ms(a)}, nine concurrent {ms(b)} ({b / a:.1f}x one; "
+        f"9x = the server handles requests one at a time)"
+    )
 
 
 LATENCY_S = 0.040
@@ -151,6 +173,57 @@ def _with_latency(base_url: str, auth: BearerAuth, pid: str) -> None:
     print(
         f"[2] REST with {LATENCY_S * 1000:.0f} ms added per request: slowest single search {ms(slow)}; "
         f"concurrent wall sync {ms(wall)} ({wall / slow:.2f}x), async {ms(awall)} ({awall / slow:.2f}x)"
+    )
+
+
+def client_only() -> None:
+    """The client's own overhead: a fake EHR (MockTransport) answering every request after 40 ms,
+    with the lab search two pages long (the slowest search: 80 ms). No server CPU is involved."""
+    patient = {"resourceType": "Patient", "id": "p1"}
+
+    def page(request: httpx.Request) -> dict[str, Any]:
+        if request.url.path.endswith("/Patient/p1"):
+            return patient
+        links = []
+        if "laboratory" in str(request.url) and "page=2" not in str(request.url):
+            links = [
+                {"relation": "next", "url": "http://ehr.test/fhir/Observation?category=laboratory&page=2"}
+            ]
+        return {"resourceType": "Bundle", "type": "searchset", "link": links, "entry": []}
+
+    def sync_handler(request: httpx.Request) -> httpx.Response:
+        time.sleep(LATENCY_S)
+        return httpx.Response(200, json=page(request))
+
+    async def async_handler(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(LATENCY_S)
+        return httpx.Response(200, json=page(request))
+
+    with FHIRChart(
+        "http://ehr.test/fhir", http_client=httpx.Client(transport=httpx.MockTransport(sync_handler))
+    ) as c:
+        c.get_context("p1")
+        walls = []
+        for _ in range(RUNS):
+            c.get_context("p1")
+            walls.append(c.last_timings["total"])
+
+    async def run() -> float:
+        client = httpx.AsyncClient(transport=httpx.MockTransport(async_handler))
+        async with AsyncFHIRChart("http://ehr.test/fhir", http_client=client) as ac:
+            await ac.get_context("p1")
+            out = []
+            for _ in range(RUNS):
+                await ac.get_context("p1")
+                out.append(ac.last_timings["total"])
+        await client.aclose()
+        return statistics.median(out)
+
+    wall, awall = statistics.median(walls), asyncio.run(run())
+    slowest = 2 * LATENCY_S
+    print(
+        f"[2] client only (fake EHR, {LATENCY_S * 1000:.0f} ms per response, slowest search {ms(slowest)}): "
+        f"wall sync {ms(wall)} ({wall / slowest:.2f}x), async {ms(awall)} ({awall / slowest:.2f}x)"
     )
 
 
@@ -223,6 +296,7 @@ def main() -> None:
     path = largest_bundle()
     parse_time(path)
     rest_timing(path)
+    client_only()
     tokens(path)
 
 

@@ -284,6 +284,23 @@ def test_a_next_link_that_repeats_is_a_loop() -> None:
     assert len(ctx.problems) == 1  # the same resource on every page counts once
 
 
+def test_empty_pages_with_next_links_are_followed_up_to_the_cap() -> None:
+    calls = {"n": 0}
+
+    def sparse(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/Condition"):
+            calls["n"] += 1
+            if calls["n"] < 3:  # two empty pages (filtered results), then the match
+                return httpx.Response(200, json=bundle(next_url=f"{BASE}/Condition?page={calls['n'] + 1}"))
+            return httpx.Response(200, json=bundle(CONDITION))
+        return None
+
+    with sync_chart(fake_ehr(override=sparse)) as chart:
+        ctx = chart.get_context("p1")
+    assert [p.citation_id for p in ctx.problems] == ["Condition/c1"]
+    assert ctx.flags == ()
+
+
 def test_a_next_link_to_another_host_is_not_followed() -> None:
     log: list[httpx.Request] = []
 

@@ -253,7 +253,6 @@ class _FHIRBase:
         """Add a search page to ``out``; return the next URL to fetch, or None to stop."""
         if page.get("resourceType") != "Bundle":
             raise ChartServerError("a search did not return a Bundle", resource_type=search.resource_type)
-        matches = 0
         for entry in page.get("entry") or ():
             if not isinstance(entry, Mapping) or not isinstance(entry.get("resource"), Mapping):
                 continue
@@ -270,8 +269,6 @@ class _FHIRBase:
             if isinstance(entry.get("fullUrl"), str):
                 out.aliases[entry["fullUrl"]] = f"{rtype}/{rid}"
             out.resources.append(resource)
-            if rtype == search.resource_type:
-                matches += 1
         kept = sum(1 for r in out.resources if r.get("resourceType") == search.resource_type)
         if search.max_items is not None and kept >= search.max_items:
             return None
@@ -288,7 +285,7 @@ class _FHIRBase:
                 )
             )
             return None
-        if next_url in seen or matches == 0:
+        if next_url in seen:
             out.flags.append(
                 _flag(
                     "chart_paging_loop", "A search kept returning the same page; the chart may be incomplete."
