@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import socket
 import threading
@@ -126,6 +127,36 @@ async def test_async_medication_reference_is_read_when_not_included() -> None:
     async with async_chart(fake_ehr({"MedicationRequest": [MED_REQ]})) as chart:
         ctx = await chart.get_context("p1")
     assert [m.name for m in ctx.medications] == ["Lisinopril 10 MG Oral Tablet"]
+
+
+def test_sync_searches_run_concurrently() -> None:
+    # all nine requests must be in flight at once to pass the barrier; sequential requests break it
+    barrier = threading.Barrier(9, timeout=10)
+    inner = fake_ehr()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        barrier.wait()
+        return inner(request)
+
+    with sync_chart(handler) as chart:
+        assert chart.get_context("p1").patient.id == "p1"
+
+
+async def test_async_searches_run_concurrently() -> None:
+    in_flight = 0
+    everyone = asyncio.Event()
+    inner = fake_ehr()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight
+        in_flight += 1
+        if in_flight == 9:
+            everyone.set()
+        await asyncio.wait_for(everyone.wait(), timeout=10)
+        return inner(request)
+
+    async with async_chart(handler) as chart:
+        assert (await chart.get_context("p1")).patient.id == "p1"
 
 
 def test_searches_ask_for_the_fhir_semantics() -> None:
