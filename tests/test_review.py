@@ -350,3 +350,16 @@ def test_metric_invariants(draft: str, final: str) -> None:
     r, back = rouge1(draft, final), rouge1(final, draft)
     assert r.precision == pytest.approx(back.recall) and r.recall == pytest.approx(back.precision)
     assert 0.0 <= r.f1 <= 1.0
+
+
+def test_draft_result_methods_mirror_the_review_functions() -> None:
+    import inspect
+
+    from replydraft import review
+
+    def params(fn: object, drop: set[str]) -> list[tuple[str, object]]:
+        sig = inspect.signature(fn)  # type: ignore[arg-type]
+        return [(n, p.default) for n, p in sig.parameters.items() if n not in drop]
+
+    assert params(DraftResult.sign, {"self"}) == params(review.sign, {"result", "now"})
+    assert params(DraftResult.discard, {"self"}) == params(review.discard, {"result", "now"})
