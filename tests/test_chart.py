@@ -115,7 +115,9 @@ def test_contained_medication_is_resolved() -> None:
     mr = _resources(bundle, "MedicationRequest")[0]
     mr.pop("medicationCodeableConcept", None)
     mr["medicationReference"] = {"reference": "#med1"}
-    mr["contained"] = [{"resourceType": "Medication", "id": "med1", "code": {"text": "Warfarin 5 MG Oral Tablet"}}]
+    mr["contained"] = [
+        {"resourceType": "Medication", "id": "med1", "code": {"text": "Warfarin 5 MG Oral Tablet"}}
+    ]
     ctx = FHIRBundleChart(bundle, now=NOW).get_context("999")
     assert [m.name for m in ctx.medications] == ["Warfarin 5 MG Oral Tablet"]
 
