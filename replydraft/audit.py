@@ -132,6 +132,8 @@ class AuditEvent(BaseModel):
     """Sign: the disclosure policy applied."""
     disclosure_reason: str | None = None
     """Sign: why the disclaimer is (not) included."""
+    disclosure_in_text: bool | None = None
+    """Sign: whether the signed text already carried a disclaimer (e.g. the drafter's footer, kept)."""
     edit: dict[str, float | int | bool] | None = None
     """Sign: edit metrics (edit distance and ratio, ROUGE-1 P/R/F1, words added/removed, lengths)."""
     seconds_to_sign: float | None = None
@@ -280,6 +282,7 @@ def sign_event(signed: SignedReply, *, salt: bytes) -> AuditEvent:
         disclosure_included=signed.disclosure.included,
         disclosure_policy=signed.disclosure.policy.value,
         disclosure_reason=signed.disclosure.reason,
+        disclosure_in_text=signed.disclosure.in_final_text,
         edit=edit,
         seconds_to_sign=signed.seconds_to_sign,
         seconds_since_draft=signed.seconds_since_draft,

@@ -74,11 +74,12 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEFAULT_AI_DISCLAIMER = (
-    "This message was drafted with the help of artificial intelligence. "
-    "If you have questions, please call the clinic or reply to ask for a member of your care team."
+    "This message was drafted with help from an AI tool and reviewed by your care team. "
+    "To talk with a person on your care team, call the clinic or reply to this message."
 )
-"""Disclaimer appended when the policy requires it (AB 3030 asks for AI disclosure plus how to reach a
-human)."""
+"""English disclaimer (AB 3030 asks for AI disclosure plus how to reach a human). It is the same
+wording as :data:`replydraft.safety.DEFAULT_DISCLOSURE` (``en``), the footer the drafter already puts on
+clinical drafts; with ``DisclosureConfig(text=None)`` the message language picks the wording."""
 
 
 class _Frozen(BaseModel):
@@ -238,8 +239,9 @@ class DisclosureConfig(_Frozen):
 
     policy: DisclosurePolicy = DisclosurePolicy.OMIT_WHEN_REVIEWED
     """When to include the disclaimer."""
-    text: str = DEFAULT_AI_DISCLAIMER
-    """The disclaimer wording (fixed text; no patient data)."""
+    text: str | None = None
+    """The disclaimer wording (fixed text; no patient data). None: the drafter's own footer wording in
+    the message's language (:data:`replydraft.safety.DEFAULT_DISCLOSURE`)."""
 
 
 DisclosureReason = Literal[
@@ -261,21 +263,35 @@ class DisclosureDecision(_Frozen):
     """Why: ``licensed_clinician_reviewed`` (AB 3030 exemption), ``policy_always``,
     ``reviewer_not_licensed`` or ``no_ai_content`` (the clinician started blank)."""
     text: str | None = None
-    """The disclaimer to append (None when not included)."""
+    """The disclaimer that must go out (None when not included)."""
+    in_final_text: bool = False
+    """True when the signed text already carries a disclaimer (the drafter appends one to clinical
+    drafts and the clinician may keep it). :attr:`SignedReply.outgoing_text` never adds a second one;
+    with the exemption, a kept disclaimer simply stays: the clinician's text is never altered."""
 
 
-def _decide_disclosure(config: DisclosureConfig, *, used_draft: bool, licensed: bool) -> DisclosureDecision:
+def _squash(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _decide_disclosure(
+    config: DisclosureConfig, *, used_draft: bool, licensed: bool, final_text: str, language: str
+) -> DisclosureDecision:
+    from .safety import DEFAULT_DISCLOSURE
+
+    lang = "es" if language.lower().startswith("es") else "en"
+    text = config.text or DEFAULT_DISCLOSURE.get(lang, DEFAULT_AI_DISCLAIMER)
+    known = {text, DEFAULT_AI_DISCLAIMER, *DEFAULT_DISCLOSURE.values()}
+    final = _squash(final_text)
+    present = any(_squash(k) in final for k in known)
+    base = {"policy": config.policy, "in_final_text": present}
     if not used_draft:
-        return DisclosureDecision(included=False, policy=config.policy, reason="no_ai_content")
+        return DisclosureDecision(included=False, reason="no_ai_content", **base)
     if config.policy is DisclosurePolicy.ALWAYS:
-        return DisclosureDecision(
-            included=True, policy=config.policy, reason="policy_always", text=config.text
-        )
+        return DisclosureDecision(included=True, reason="policy_always", text=text, **base)
     if not licensed:
-        return DisclosureDecision(
-            included=True, policy=config.policy, reason="reviewer_not_licensed", text=config.text
-        )
-    return DisclosureDecision(included=False, policy=config.policy, reason="licensed_clinician_reviewed")
+        return DisclosureDecision(included=True, reason="reviewer_not_licensed", text=text, **base)
+    return DisclosureDecision(included=False, reason="licensed_clinician_reviewed", **base)
 
 
 # --------------------------------------------------------------------------- records
@@ -335,8 +351,9 @@ class SignedReply(_Frozen):
     @property
     def outgoing_text(self) -> str:
         """The text to send: the signed text plus the disclaimer when the decision includes it."""
-        if self.disclosure.included and self.disclosure.text:
-            return f"{self.final_text.rstrip()}\n\n{self.disclosure.text}"
+        d = self.disclosure
+        if d.included and d.text and not d.in_final_text:
+            return f"{self.final_text.rstrip()}\n\n{d.text}"
         return self.final_text
 
     def _repr_html_(self) -> str:
@@ -538,7 +555,13 @@ def sign(
         started_blank=started_blank,
         used_draft=used_draft,
         metrics=edit_metrics(draft_text, final_text),
-        disclosure=_decide_disclosure(config, used_draft=used_draft, licensed=clinician_licensed),
+        disclosure=_decide_disclosure(
+            config,
+            used_draft=used_draft,
+            licensed=clinician_licensed,
+            final_text=final_text,
+            language=result.triage.language,
+        ),
         acknowledged=bool(needs_ack) and acknowledge,
         acknowledged_flags=needs_ack if acknowledge else (),
         flag_codes=result.flag_codes,

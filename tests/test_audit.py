@@ -115,6 +115,7 @@ def test_sign_and_discard_events() -> None:
     assert ev.kind == "sign" and ev.clinician_id == "dr-1"
     assert ev.acknowledged_flags == ("unsupported_dose",)
     assert ev.disclosure_included is False and ev.disclosure_reason == "licensed_clinician_reviewed"
+    assert ev.disclosure_in_text is False
     assert ev.edit is not None and ev.edit["words_added"] == signed.metrics.words_added
     assert "Maria" not in ev.to_json()
     record = make_result().discard("tone", clinician_id="dr-2", discarded_at=T0)

@@ -363,3 +363,31 @@ def test_draft_result_methods_mirror_the_review_functions() -> None:
 
     assert params(DraftResult.sign, {"self"}) == params(review.sign, {"result", "now"})
     assert params(DraftResult.discard, {"self"}) == params(review.discard, {"result", "now"})
+
+
+def test_kept_drafter_footer_is_detected_and_never_doubled() -> None:
+    from replydraft.safety import DEFAULT_DISCLOSURE
+
+    body = "Your refill was sent.\n\n" + DEFAULT_DISCLOSURE["en"]
+    kept = make_result(body).sign("dr-1", body.replace("\n\n", "\n"))  # whitespace may change
+    assert kept.disclosure.in_final_text and not kept.disclosure.included
+    assert kept.outgoing_text == kept.final_text  # the exemption never strips the clinician's text
+    always = make_result(body).sign("dr-1", body, disclosure="always")
+    assert always.disclosure.included and always.disclosure.in_final_text
+    assert always.outgoing_text.count(DEFAULT_DISCLOSURE["en"]) == 1
+    removed = make_result(body).sign("dr-1", "Your refill was sent.", disclosure="always")
+    assert not removed.disclosure.in_final_text
+    assert removed.outgoing_text == "Your refill was sent.\n\n" + DEFAULT_DISCLOSURE["en"]
+
+
+def test_disclaimer_follows_the_message_language() -> None:
+    from replydraft.safety import DEFAULT_DISCLOSURE
+
+    result = DraftResult(
+        message_id="m-es",
+        body="Su receta fue enviada.",
+        triage=Triage(urgency=Urgency.ROUTINE, intent=Intent.REFILL, language="es"),
+        created_at=T0,
+    )
+    signed = result.sign("dr-1", "Su receta fue enviada a la farmacia.", clinician_licensed=False)
+    assert signed.disclosure.text == DEFAULT_DISCLOSURE["es"]
