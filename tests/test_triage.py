@@ -33,6 +33,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
         # negation
         ("no chest pain, no shortness of breath, just want my statin refilled", Urgency.ROUTINE),
         ("No tengo fiebre ni dolor de pecho, solo necesito mi receta", Urgency.ROUTINE),
+        # pseudo-negations (NegEx) do not hide a red flag
+        ("not sure whats going on but my chest hurts", Urgency.EMERGENCY),
+        ("i dont know why, i cant breathe right now", Urgency.EMERGENCY),
+        ("no relief from the inhaler, cant breathe", Urgency.EMERGENCY),
         # resolved / past events
         ("had chest pain last year, cardiology cleared it. need my annual physical", Urgency.ROUTINE),
         (
