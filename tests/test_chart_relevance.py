@@ -141,10 +141,24 @@ def test_refill_of_a_drug_not_on_the_list_is_reported() -> None:
 def test_results_picks_the_labs_asked_about() -> None:
     picked = select_context(CTX, intent=Intent.RESULTS, text="what was my potasium level?", now=NOW)
     labs = picked.section("labs")
-    assert [f.citation_id for f in labs] == ["Observation/k"]
+    # the latest value, then the one before it: the trend is part of the answer
+    assert [f.citation_id for f in labs] == ["Observation/k", "Observation/k-old"]
     assert labs[0].text == "Potassium 5.3 mmol/L (H; ref 3.5-5.1 mmol/L), 3 weeks ago"
+    assert labs[1].text == "Potassium 4.1 mmol/L, 13 months ago"
+    assert picked.missing_labs == ()
     kidney = ids("are my kidney tests ok", Intent.RESULTS)
     assert "Observation/cr" in kidney and "Observation/k" not in kidney
+
+
+def test_missing_monitoring_and_asked_labs_are_reported() -> None:
+    warfarin = Medication(citation_id="MedicationRequest/war", name="Warfarin Sodium 5 MG Oral Tablet")
+    ctx = CTX.model_copy(update={"medications": (*CTX.medications, warfarin)})
+    refill = select_context(ctx, intent=Intent.REFILL, text="coumadin refill please", now=NOW)
+    assert refill.citation_ids[2] == "MedicationRequest/war"
+    assert refill.missing_labs == ("inr",)
+    results = select_context(CTX, intent=Intent.RESULTS, text="how was my thyroid and my psa?", now=NOW)
+    assert [f.citation_id for f in results.section("labs")] == ["Observation/tsh"]
+    assert results.missing_labs == ("psa",)
 
 
 def test_results_without_a_named_test_gives_the_latest_draw() -> None:

@@ -17,13 +17,17 @@ fact that does not fit, and every fact after it, is recorded in ``dropped``:
      (ACE inhibitors/ARBs -> potassium, creatinine, eGFR; metformin -> A1c, eGFR; statins -> lipids,
      ALT; warfarin -> INR; levothyroxine -> TSH ...). No match: every active medication;
    * results: the latest value of each lab the message asks about (name or topic, e.g. "kidney",
-     "cholesterol"), with range and flag; nothing named: the latest lab draw;
+     "cholesterol"), with range and flag, then the value before it (the trend); nothing named: the
+     latest lab draw, abnormal results first;
    * symptom: active problems, active medications, the latest vital signs, recent encounters;
    * scheduling: upcoming appointments, then the last encounter;
    * forms, billing, other: active problems and medications;
 
-4. secondary context: other active medications and active problems (refill), active problems
-   (results, scheduling), abnormal recent labs (symptom).
+4. secondary context: other active medications, then active problems (refill); active problems,
+   then medications (results); abnormal recent labs (symptom); active problems (scheduling).
+
+Labs a drug needs or a message asks about that the chart lacks are listed in ``missing_labs``; drugs
+the message names that are not on the active list, in ``unmatched_drugs``.
 
 Token counts use :func:`estimate_tokens`, a deliberately pessimistic character-class estimate (see its
 docstring): it over-counts, so the real prompt stays within the budget.
@@ -95,6 +99,8 @@ class SelectedContext:
         intent: The intent the selection was made for.
         unmatched_drugs: Drugs the message names (lexicon canonical names) that match no active
             medication (a refill of something not on the list: the reviewer should know).
+        missing_labs: Monitoring labs the requested drugs need that the chart does not hold (refill),
+            or labs the message asks about that it does not hold (results), e.g. ``("inr",)``.
     """
 
     facts: tuple[SelectedFact, ...]
@@ -103,6 +109,7 @@ class SelectedContext:
     token_budget: int = DEFAULT_TOKEN_BUDGET
     intent: Intent = Intent.OTHER
     unmatched_drugs: tuple[str, ...] = field(default=())
+    missing_labs: tuple[str, ...] = field(default=())
 
     @property
     def citation_ids(self) -> tuple[str, ...]:
@@ -392,6 +399,7 @@ def select_context(
         ]
 
     unmatched: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
     latest_labs = _latest_by_test(ctx.labs)
     if intent is Intent.REFILL:
         matched, unmatched = _match_meds(ctx.medications, text)
@@ -409,18 +417,35 @@ def select_context(
             if key in needed and key not in by_key:
                 by_key[key] = o
         ranked += obs(by_key[k] for k in needed if k in by_key)
+        missing = tuple(k for k in needed if k not in by_key)
         ranked += meds(m for m in ctx.medications if m not in primary)
         ranked += problems()
     elif intent is Intent.RESULTS:
         asked = _asked_labs(text, ctx.observations)
         pool = _latest_by_test(ctx.observations)
         chosen = [o for o in pool if _lab_key(o) in asked]
+        found = {_lab_key(o) for o in chosen}
+        missing = tuple(sorted(k for k in asked if k not in found))
+        # the value before the latest, per test asked about: the trend is part of the answer
+        previous = [
+            next(
+                (
+                    p
+                    for p in ctx.observations
+                    if (p.code or p.name.lower()) == (o.code or o.name.lower())
+                    and p.citation_id != o.citation_id
+                ),
+                None,
+            )
+            for o in chosen
+        ]
         if not chosen and ctx.labs:
             newest_day = ctx.labs[0].effective.date() if ctx.labs[0].effective else None
             chosen = [o for o in latest_labs if (o.effective.date() if o.effective else None) == newest_day]
             # abnormal results first: those are what the patient's question is likeliest about
             chosen.sort(key=lambda o: 0 if o.interpretation not in (None, "N") else 1)
         ranked += obs(chosen)
+        ranked += obs(p for p in previous if p is not None)
         ranked += problems()
         ranked += meds(ctx.medications)
     elif intent is Intent.SYMPTOM:
@@ -437,11 +462,16 @@ def select_context(
         ranked += problems()
         ranked += meds(ctx.medications)
 
-    return _fit(ranked, budget=token_budget, intent=intent, unmatched=unmatched)
+    return _fit(ranked, budget=token_budget, intent=intent, unmatched=unmatched, missing=missing)
 
 
 def _fit(
-    ranked: Sequence[SelectedFact], *, budget: int, intent: Intent, unmatched: tuple[str, ...]
+    ranked: Sequence[SelectedFact],
+    *,
+    budget: int,
+    intent: Intent,
+    unmatched: tuple[str, ...],
+    missing: tuple[str, ...],
 ) -> SelectedContext:
     kept: list[SelectedFact] = []
     dropped: list[str] = []
@@ -469,4 +499,5 @@ def _fit(
         token_budget=budget,
         intent=intent,
         unmatched_drugs=unmatched,
+        missing_labs=missing,
     )
