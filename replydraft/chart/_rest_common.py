@@ -1,0 +1,415 @@
+"""Pure steps shared by the FHIR REST twins: search plan, response checks, paging rules, assembly.
+
+Only :mod:`replydraft.chart._rest` does I/O; everything here is shared so the sync and async twins
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from replydraft.errors import (
+    ChartAuthError,
+    ChartError,
+    ChartServerError,
+    ConfigurationError,
+    PatientNotFoundError,
+)
+from replydraft.models import ChartContext, Flag
+
+from ._auth import ChartAuth
+from ._parse import Limits, RawChart, build_context, normalize_ref, utc
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_PAGE_CAP = 10
+DEFAULT_PAGE_SIZE = 200  # one page holds a typical lab history: fewer sequential round trips
+_UNSUPPORTED = frozenset({400, 403, 404, 405, 501})
+_FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_ACCEPT = "application/fhir+json"
+
+
+@dataclass(frozen=True)
+class _Search:
+    resource_type: str
+    params: tuple[tuple[str, str], ...]
+    max_items: int | None = None
+    """Stop paging once this many matches arrived (newest-first searches)."""
+    optional: bool = False
+    """A server that does not support this search (4xx, 501) gives a flag, not an error."""
+
+
+@dataclass
+class _Collected:
+    resources: list[Mapping[str, Any]] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+    flags: list[Flag] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class _FHIRBase:
+    """Configuration and pure steps shared by the twins."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: ChartAuth | None,
+        timeout: float | httpx.Timeout,
+        page_cap: int,
+        page_size: int,
+        now: datetime | Callable[[], datetime] | None,
+        max_observations: int,
+        max_encounters: int,
+        max_appointments: int,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationError("base_url must be an absolute http(s) URL")
+        if page_cap < 1 or page_size < 1:
+            raise ConfigurationError("page_cap and page_size must be at least 1")
+        self.base_url = base_url.rstrip("/")
+        self._origin = (parts.scheme, parts.netloc)
+        self._auth = auth
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.page_cap = page_cap
+        self.page_size = page_size
+        self._now = now
+        self._limits = Limits(max_observations, max_encounters, max_appointments)
+        #: Seconds each search of the last get_context took, by resource type (benchmarks; no PHI).
+        self.last_timings: dict[str, float] = {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def _current_now(self) -> datetime:
+        if self._now is None:
+            return datetime.now(timezone.utc)
+        return utc(self._now() if callable(self._now) else self._now)
+
+    _closed = False
+
+    def _check_id(self, patient_id: str) -> None:
+        if self._closed:
+            raise ConfigurationError(f"this {type(self).__name__} is closed; create a new one")
+        if not _FHIR_ID.match(patient_id):
+            # never a path fragment or query: an id that is not a FHIR id cannot name a patient
+            raise PatientNotFoundError("not a valid FHIR resource id", resource_type="Patient")
+
+    def _plan(self, patient_id: str, now: datetime) -> list[_Search]:
+        lim = self._limits
+        obs_count = str(min(self.page_size, lim.max_observations))
+        return [
+            _Search(
+                "MedicationRequest",
+                (
+                    ("patient", patient_id),
+                    ("status", "active"),
+                    ("_include", "MedicationRequest:medication"),
+                    ("_include", "MedicationRequest:requester"),
+                    ("_count", str(self.page_size)),
+                ),
+            ),
+            _Search(
+                "MedicationDispense",
+                (("patient", patient_id), ("_count", str(self.page_size))),
+                optional=True,
+            ),
+            _Search("AllergyIntolerance", (("patient", patient_id), ("_count", str(self.page_size)))),
+            _Search(
+                "Condition",
+                (
+                    ("patient", patient_id),
+                    ("clinical-status", "active,recurrence,relapse"),
+                    ("_count", str(self.page_size)),
+                ),
+            ),
+            *(
+                _Search(
+                    "Observation",
+                    (
+                        ("patient", patient_id),
+                        ("category", category),
+                        ("_sort", "-date"),
+                        ("_count", obs_count),
+                    ),
+                    max_items=lim.max_observations,
+                )
+                for category in ("laboratory", "vital-signs")
+            ),
+            _Search(
+                "Appointment",
+                (
+                    ("patient", patient_id),
+                    # day granularity: servers disagree on datetime precision; the exact cut is made
+                    # client-side against `now`, identically for every adapter
+                    ("date", f"ge{now.date().isoformat()}"),
+                    ("_count", str(self.page_size)),
+                ),
+                optional=True,
+            ),
+            _Search(
+                "Encounter",
+                (("patient", patient_id), ("_sort", "-date"), ("_count", str(lim.max_encounters))),
+                max_items=lim.max_encounters,
+                optional=True,
+            ),
+        ]
+
+    # ----------------------------------------------------------------- response handling
+
+    @staticmethod
+    def _skipped(search: _Search, exc: ChartError) -> _Collected | None:
+        """The flag result for an optional search the server does not support, else None (re-raise)."""
+        # many EHRs expose no MedicationDispense or Appointment search, or scope it away (403);
+        # 401 (credentials) and 5xx other than 501 (a failing server) are never skipped
+        if search.optional and exc.status_code in _UNSUPPORTED and not isinstance(exc, PatientNotFoundError):
+            logger.info(
+                "optional %s search unsupported (HTTP %s): skipped", search.resource_type, exc.status_code
+            )
+            return _Collected(
+                flags=[
+                    _flag(
+                        "chart_search_unsupported",
+                        "The chart server does not support one of the optional searches "
+                        "(dispenses, appointments or encounters); those facts are missing.",
+                    )
+                ]
+            )
+        return None
+
+    def _error_for(self, response: httpx.Response, resource_type: str, *, read: bool) -> ChartError:
+        codes = _issue_codes(response)
+        status = response.status_code
+        if status == 404 and read and resource_type == "Patient":
+            return PatientNotFoundError(
+                "the server has no patient with this id",
+                status_code=404,
+                issue_codes=codes,
+                resource_type=resource_type,
+            )
+        if status in (401, 403):
+            return ChartAuthError(
+                f"the FHIR server refused the credentials (HTTP {status})",
+                status_code=status,
+                issue_codes=codes,
+                resource_type=resource_type,
+            )
+        detail = f", issue codes: {', '.join(codes)}" if codes else ""
+        return ChartServerError(
+            f"the FHIR server answered HTTP {status} to a {resource_type} request{detail}",
+            status_code=status,
+            issue_codes=codes,
+            resource_type=resource_type,
+        )
+
+    @staticmethod
+    def _json(response: httpx.Response, resource_type: str) -> Mapping[str, Any]:
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ChartServerError(
+                "the FHIR server sent a body that is not JSON",
+                status_code=response.status_code,
+                resource_type=resource_type,
+            ) from exc
+        if not isinstance(body, Mapping):
+            raise ChartServerError("the FHIR server sent unexpected JSON", resource_type=resource_type)
+        if body.get("resourceType") == "OperationOutcome":
+            codes = _codes(body)
+            raise ChartServerError(
+                f"the FHIR server answered with an OperationOutcome ({', '.join(codes) or 'no code'})",
+                status_code=response.status_code,
+                issue_codes=codes,
+                resource_type=resource_type,
+            )
+        return body
+
+    def _absorb_page(
+        self, page: Mapping[str, Any], search: _Search, out: _Collected, seen: set[str], pages: int
+    ) -> str | None:
+        """Add a search page to ``out``; return the next URL to fetch, or None to stop."""
+        if page.get("resourceType") != "Bundle":
+            raise ChartServerError("a search did not return a Bundle", resource_type=search.resource_type)
+        for entry in page.get("entry") or ():
+            if not isinstance(entry, Mapping) or not isinstance(entry.get("resource"), Mapping):
+                continue
+            resource = entry["resource"]
+            mode = (
+                (entry.get("search") or {}).get("mode") if isinstance(entry.get("search"), Mapping) else None
+            )
+            if resource.get("resourceType") == "OperationOutcome" or mode == "outcome":
+                continue  # search warnings: nothing for the chart
+            rid = resource.get("id")
+            if not rid:
+                continue
+            rtype = str(resource.get("resourceType"))
+            if isinstance(entry.get("fullUrl"), str):
+                out.aliases[entry["fullUrl"]] = f"{rtype}/{rid}"
+            out.resources.append(resource)
+        kept = sum(1 for r in out.resources if r.get("resourceType") == search.resource_type)
+        if search.max_items is not None and kept >= search.max_items:
+            return None
+        next_url = _next_link(page)
+        if next_url is None:
+            return None
+        parts = urlsplit(next_url)
+        if (parts.scheme, parts.netloc) != self._origin:
+            # never send credentials (or patient ids) to another host named in a server's response
+            out.flags.append(
+                _flag(
+                    "chart_paging_foreign_link",
+                    "A search page linked to another host; the chart may be incomplete.",
+                )
+            )
+            return None
+        if next_url in seen:
+            out.flags.append(
+                _flag(
+                    "chart_paging_loop", "A search kept returning the same page; the chart may be incomplete."
+                )
+            )
+            return None
+        if pages >= self.page_cap:
+            out.flags.append(
+                _flag(
+                    "chart_truncated",
+                    "A search had more pages than the page cap; the chart may be incomplete.",
+                )
+            )
+            return None
+        seen.add(next_url)
+        return next_url
+
+    def _assemble(
+        self, patient: Mapping[str, Any], collected: Sequence[_Collected], now: datetime
+    ) -> ChartContext:
+        resources: dict[str, Mapping[str, Any]] = {}
+        aliases: dict[str, str] = {}
+        flags: list[Flag] = []
+        for part in collected:
+            aliases.update(part.aliases)
+            for resource in part.resources:
+                # a resource in two searches (two observation categories, an _include) counts once
+                resources.setdefault(f"{resource.get('resourceType')}/{resource.get('id')}", resource)
+            for flag in part.flags:
+                if all(f.code != flag.code for f in flags):
+                    flags.append(flag)
+                else:
+                    idx = next(i for i, f in enumerate(flags) if f.code == flag.code)
+                    flags[idx] = flags[idx].model_copy(update={"count": (flags[idx].count or 1) + 1})
+        raw = RawChart(patient=patient, resources=list(resources.values()), aliases=aliases, flags=flags)
+        return build_context(raw, now=now, limits=self._limits)
+
+    def _missing_medications(self, collected: Sequence[_Collected]) -> list[str]:
+        """Medication ids referenced by MedicationRequests but not returned by ``_include``."""
+        have = {f"{r.get('resourceType')}/{r.get('id')}" for c in collected for r in c.resources}
+        aliases = {k: v for c in collected for k, v in c.aliases.items()}
+        missing: list[str] = []
+        for part in collected:
+            for r in part.resources:
+                if r.get("resourceType") != "MedicationRequest" or r.get("status") != "active":
+                    continue
+                ref = (r.get("medicationReference") or {}).get("reference")
+                target = normalize_ref(ref, aliases) if isinstance(ref, str) else None
+                if (
+                    target
+                    and target.startswith("Medication/")
+                    and target not in have
+                    and target not in missing
+                    and _FHIR_ID.match(target.partition("/")[2])
+                ):
+                    missing.append(target)
+        return missing
+
+    def _headers(self, token: str | None) -> dict[str, str]:
+        headers = {"Accept": _ACCEPT}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+
+def _flag(code: str, message: str) -> Flag:
+    return Flag(code=code, severity="warning", message=message, count=1)
+
+
+#: FHIR R4 IssueType codes: anything else a server sends is reported as "unknown" (a server could
+#: echo anything, patient data included, into a code field).
+ISSUE_TYPES = frozenset(
+    [
+        "invalid",
+        "structure",
+        "required",
+        "value",
+        "invariant",
+        "security",
+        "login",
+        "unknown",
+        "expired",
+        "forbidden",
+        "suppressed",
+        "processing",
+        "not-supported",
+        "duplicate",
+        "multiple-matches",
+        "not-found",
+        "deleted",
+        "too-long",
+        "code-invalid",
+        "extension",
+        "too-costly",
+        "business-rule",
+        "conflict",
+        "transient",
+        "lock-error",
+        "no-store",
+        "exception",
+        "timeout",
+        "incomplete",
+        "throttled",
+        "informational",
+    ]
+)
+
+
+def _safe_code(value: object) -> str:
+    """A server-sent issue code fit for an error message."""
+    return str(value) if value in ISSUE_TYPES else "unknown"
+
+
+def _codes(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """OperationOutcome ``issue.code`` values (never ``diagnostics``: servers put patient data there)."""
+    return tuple(_safe_code(i.get("code")) for i in body.get("issue") or () if isinstance(i, Mapping))
+
+
+def _next_link(page: Mapping[str, Any]) -> str | None:
+    for link in page.get("link") or ():
+        if isinstance(link, Mapping) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            return str(link["url"])
+    return None
+
+
+def _issue_codes(response: httpx.Response) -> tuple[str, ...]:
+    try:
+        body = response.json()
+    except ValueError:
+        return ()
+    if isinstance(body, Mapping) and body.get("resourceType") == "OperationOutcome":
+        return _codes(body)
+    return ()
+
+
+def _raise_first(results: Sequence[object]) -> None:
+    """Re-raise the first failure (the Patient read comes first, so 404 wins over search errors)."""
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
