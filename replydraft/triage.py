@@ -97,6 +97,7 @@ class TriageRules:
     Attributes:
         version: The rule files' version string.
         concepts: Compiled concept regexes by name.
+        gates: Per concept, the word prefixes a match must start with (None: always run the regex).
         rules: Red-flag rules, emergencies first.
         triggers: ConText triggers.
         terminators: ConText scope terminators by category.
@@ -111,6 +112,7 @@ class TriageRules:
 
     version: str
     concepts: Mapping[str, re.Pattern[str]]
+    gates: Mapping[str, frozenset[str] | None]
     rules: tuple[RedFlagRule, ...]
     triggers: tuple[_ModifierTrigger, ...]
     terminators: Mapping[str, re.Pattern[str]]
@@ -120,6 +122,117 @@ class TriageRules:
     opening_chars: int
     opening_multiplier: float
     symptom_from_concepts: float
+
+
+_META = set("\\()[]{}|?*+.^$")
+
+
+def _leading_literal(alt: str) -> str:
+    """The literal characters an alternative must start with ('' when it can start with anything else)."""
+    out: list[str] = []
+    for i, ch in enumerate(alt):
+        if ch in _META:
+            if ch in "?*{" and out:
+                out.pop()  # the last literal character is optional
+            break
+        out.append(ch)
+        if i + 1 < len(alt) and alt[i + 1] in "?*{":
+            out.pop()
+            break
+    return "".join(out)
+
+
+def _split_top(body: str) -> list[str] | None:
+    """Split a group body on its top-level ``|`` (None when the brackets do not balance)."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            j = body.find("]", i + 1)
+            if j < 0:
+                return None
+            i = j + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+        i += 1
+    parts.append(body[start:])
+    return parts if depth == 0 else None
+
+
+def _pattern_gate(pattern: str) -> frozenset[str] | None:
+    """Prefixes (1-3 characters) that any match of ``pattern`` must start with, or None if unknown.
+
+    A pre-check, not a matcher: a concept whose every pattern starts with known literals is only run
+    when one of those prefixes starts a word in the message. This skips most of the ~150 concept
+    regexes for a typical message; patterns that start with a character class or an optional part get
+    None and always run, so the gate can never hide a match.
+    """
+    top = _split_top(pattern)
+    if top is None:
+        return None
+    if len(top) > 1:
+        # a top-level alternation ("\\bfoo|\\bbar"): every branch must be gated
+        return _concept_gate(top)
+    if not pattern.startswith("\\b"):
+        return None
+    rest = pattern[2:]
+    if rest.startswith("(?:"):
+        depth, end = 0, -1
+        for i, ch in enumerate(rest):
+            if ch == "\\":
+                continue
+            if ch == "(" and (i == 0 or rest[i - 1] != "\\"):
+                depth += 1
+            elif ch == ")" and rest[i - 1] != "\\":
+                depth -= 1
+                if depth == 0:
+                    end = i
+                    break
+        if end < 0 or (end + 1 < len(rest) and rest[end + 1] in "?*{"):
+            return None
+        alts = _split_top(rest[3:end])
+        if alts is None:
+            return None
+    else:
+        alts = [rest]
+    prefixes: set[str] = set()
+    for alt in alts:
+        lit = _leading_literal(alt)
+        if not lit or not (lit[0].isalnum()):
+            return None
+        prefixes.add(lit[:3])
+    return frozenset(prefixes)
+
+
+def _concept_gate(patterns: list[str]) -> frozenset[str] | None:
+    gate: set[str] = set()
+    for p in patterns:
+        g = _pattern_gate(p)
+        if g is None:
+            return None
+        gate |= g
+    return frozenset(gate)
+
+
+_WORD_START = re.compile(r"\b\w")
+
+
+def _word_prefixes(text: str) -> set[str]:
+    """Every 1-3 character string that starts a word in ``text`` (what concept gates test against)."""
+    out: set[str] = set()
+    for m in _WORD_START.finditer(text):
+        p = m.start()
+        out.update((text[p : p + 1], text[p : p + 2], text[p : p + 3]))
+    return out
 
 
 def _read_json(directory: Any, name: str) -> dict[str, Any]:
@@ -169,6 +282,7 @@ def load_rules(directory: Any = None) -> TriageRules:
             name: _compile("|".join(f"(?:{expand(p)})" for p in pats), f"concept {name}")
             for name, pats in red["concepts"].items()
         }
+        gates = {name: _concept_gate([expand(p) for p in pats]) for name, pats in red["concepts"].items()}
         rules: list[RedFlagRule] = []
         for r in red["rules"]:
             rule = RedFlagRule(
@@ -209,6 +323,7 @@ def load_rules(directory: Any = None) -> TriageRules:
         return TriageRules(
             version=str(red.get("version", "")),
             concepts=concepts,
+            gates=gates,
             rules=tuple(rules),
             triggers=tuple(triggers),
             terminators=terminators,
@@ -287,6 +402,7 @@ class _Concepts:
         self.mods = _find_modifiers(rules, text)
         self.mod_starts = [m.start for m in self.mods]
         self.memo: dict[str, bool] = {}
+        self.prefixes = _word_prefixes(text)
 
     def has(self, name: str) -> bool:
         found = self.memo.get(name)
@@ -300,6 +416,9 @@ class _Concepts:
     def _affirmed(self, name: str) -> bool:
         """Whether ``name`` has at least one mention that no ConText modifier covers."""
         rules, text = self.rules, self.text
+        gate = rules.gates.get(name)
+        if gate is not None and gate.isdisjoint(self.prefixes):
+            return False
         for m in rules.concepts[name].finditer(text):
             if m.end() == m.start():
                 continue

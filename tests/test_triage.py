@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -232,3 +233,27 @@ def test_an_affirmed_emergency_survives_surrounding_noise(prefix: str, suffix: s
     # sentence breaks around the red flag keep modifiers in the noise from reaching it
     t = screen(f"{prefix}.\n my chest is crushing and i cant breathe.\n{suffix}")
     assert t.urgency is Urgency.EMERGENCY
+
+
+def _all_fixture_texts() -> list[str]:
+    return [r["text"] for f in sorted(FIXTURES.glob("triage_*.jsonl")) for r in _rows(f.name)]
+
+
+def test_prefix_gates_never_change_a_verdict() -> None:
+    rules = load_rules()
+    ungated = dataclasses.replace(rules, gates=dict.fromkeys(rules.gates))
+    assert any(g is not None for g in rules.gates.values())
+    for text in _all_fixture_texts():
+        assert screen(text, rules=rules) == screen(text, rules=ungated)
+
+
+_VOCAB = sorted({w for t in _all_fixture_texts() for w in t.lower().split()})
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(_VOCAB), min_size=1, max_size=40))
+def test_prefix_gates_agree_with_full_scan_on_shuffled_words(words: list[str]) -> None:
+    rules = load_rules()
+    ungated = dataclasses.replace(rules, gates=dict.fromkeys(rules.gates))
+    text = " ".join(words)
+    assert screen(text, rules=rules) == screen(text, rules=ungated)
