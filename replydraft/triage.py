@@ -97,7 +97,7 @@ class TriageRules:
     Attributes:
         version: The rule files' version string.
         concepts: Compiled concept regexes by name.
-        gates: Per concept, the word prefixes a match must start with (None: always run the regex).
+        gates: Per concept, literals one of which a match must start with (None: always run the regex).
         rules: Red-flag rules, emergencies first.
         triggers: ConText triggers.
         terminators: ConText scope terminators by category.
@@ -169,12 +169,12 @@ def _split_top(body: str) -> list[str] | None:
 
 
 def _pattern_gate(pattern: str) -> frozenset[str] | None:
-    """Prefixes (1-3 characters) that any match of ``pattern`` must start with, or None if unknown.
+    """Literal strings one of which any match of ``pattern`` must start with, or None if unknown.
 
     A pre-check, not a matcher: a concept whose every pattern starts with known literals is only run
-    when one of those prefixes starts a word in the message. This skips most of the ~150 concept
-    regexes for a typical message; patterns that start with a character class or an optional part get
-    None and always run, so the gate can never hide a match.
+    when one of those literals occurs in the message (a C-speed substring test). This skips most of the
+    ~170 concept regexes for a typical message; patterns that start with a character class or an
+    optional part get None and always run, so the gate can never hide a match.
     """
     top = _split_top(pattern)
     if top is None:
@@ -209,7 +209,7 @@ def _pattern_gate(pattern: str) -> frozenset[str] | None:
         lit = _leading_literal(alt)
         if not lit or not (lit[0].isalnum()):
             return None
-        prefixes.add(lit[:3])
+        prefixes.add(lit)
     return frozenset(prefixes)
 
 
@@ -221,18 +221,6 @@ def _concept_gate(patterns: list[str]) -> frozenset[str] | None:
             return None
         gate |= g
     return frozenset(gate)
-
-
-_WORD_START = re.compile(r"\b\w")
-
-
-def _word_prefixes(text: str) -> set[str]:
-    """Every 1-3 character string that starts a word in ``text`` (what concept gates test against)."""
-    out: set[str] = set()
-    for m in _WORD_START.finditer(text):
-        p = m.start()
-        out.update((text[p : p + 1], text[p : p + 2], text[p : p + 3]))
-    return out
 
 
 def _read_json(directory: Any, name: str) -> dict[str, Any]:
@@ -402,7 +390,6 @@ class _Concepts:
         self.mods = _find_modifiers(rules, text)
         self.mod_starts = [m.start for m in self.mods]
         self.memo: dict[str, bool] = {}
-        self.prefixes = _word_prefixes(text)
 
     def has(self, name: str) -> bool:
         found = self.memo.get(name)
@@ -417,7 +404,7 @@ class _Concepts:
         """Whether ``name`` has at least one mention that no ConText modifier covers."""
         rules, text = self.rules, self.text
         gate = rules.gates.get(name)
-        if gate is not None and gate.isdisjoint(self.prefixes):
+        if gate is not None and not any(lit in text for lit in gate):
             return False
         for m in rules.concepts[name].finditer(text):
             if m.end() == m.start():
