@@ -271,3 +271,13 @@ def test_in_memory_sink() -> None:
     with pytest.raises(AuditError):
         sink.record(draft_event(make_result(), salt=SALT))
     assert len(sink.events) == 1
+
+
+def test_jsonl_rotation_with_zero_backups_keeps_only_the_live_file(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    line_len = len(draft_event(make_result(), salt=SALT).to_json()) + 1
+    with JSONLAuditSink(path, max_bytes=line_len, backups=0) as sink:
+        for i in range(3):
+            sink.record(draft_event(make_result(message_id=f"m-{i}"), salt=SALT))
+    assert [p.name for p in tmp_path.iterdir()] == ["audit.jsonl"]
+    assert json.loads(path.read_text())["message_id"] == "m-2"
