@@ -404,3 +404,34 @@ def test_chart_fact_line_clinician_is_a_provider(d: Deidentifier) -> None:
         r.text
         == "Lisinopril 20 mg tablet, once daily; prescribed by Dr. [PROVIDER_1]; last filled 3 weeks ago"
     )
+
+
+def test_known_identifiers_replace_adds_a_sender() -> None:
+    k = KnownIdentifiers(names=["Maria Lopez"], mrn="7975432")
+    k2 = k.replace(contacts=[*k.contacts, "Tomasz Lopez"])
+    assert k2.contacts == ("Tomasz Lopez",) and k2.names == k.names and k2.mrn == "7975432"
+    assert k.model_copy(update={"nicknames": ["Mari"]}).nicknames == ("Mari",)
+    with pytest.raises(TypeError):
+        k.replace(bogus=1)
+
+
+def test_one_deidentifier_is_safe_across_threads(d: Deidentifier) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [
+        f"Hi Dr. Okafor, this is Rosa Delgado, call 608-555-01{i:02d}. MRN 79754{i:02d}" for i in range(40)
+    ]
+    expected = [d.deidentify(t).text for t in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda t: d.deidentify(t).text, texts))
+    assert got == expected
+    assert all("Rosa" not in g for g in got)
+
+
+def test_lazy_construction_is_cheap_and_thread_safe() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    fresh = Deidentifier()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        out = list(pool.map(lambda _: fresh.deidentify("call 608-555-0118").text, range(4)))
+    assert out == ["call [PHONE_1]"] * 4

@@ -160,6 +160,33 @@ class KnownIdentifiers:
         set_(self, "providers", _tuple(providers))
         set_(self, "_dob_date", parse_date_value(dob))
 
+    def replace(self, **changes: Any) -> KnownIdentifiers:
+        """A copy with some fields changed, e.g. ``known.replace(contacts=[*known.contacts, sender])``."""
+        fields: dict[str, Any] = {
+            "names": self.names,
+            "given_names": self.given_names,
+            "family_names": self.family_names,
+            "nicknames": self.nicknames,
+            "dob": self.dob,
+            "mrn": self.mrn,
+            "phones": self.phones,
+            "emails": self.emails,
+            "addresses": self.addresses,
+            "member_ids": self.member_ids,
+            "contacts": self.contacts,
+            "providers": self.providers,
+        }
+        unknown = set(changes) - set(fields)
+        if unknown:
+            raise TypeError(f"unknown KnownIdentifiers fields: {sorted(unknown)}")
+        fields.update(changes)
+        names = fields.pop("names")
+        return KnownIdentifiers(names, **fields)
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> KnownIdentifiers:
+        """Same as :meth:`replace`, for code written against pydantic models."""
+        return self.replace(**(update or {}))
+
     @property
     def dob_date(self) -> date | None:
         """The date of birth as a ``date`` (None when absent or unreadable)."""

@@ -561,14 +561,32 @@ class NameFinder:
                 break
         if end_k is None or not re.fullmatch(r"[ \t,:(\-–—]*", text[toks[end_k].end : pos]):
             return
+        g = self.gaz
+
+        def ok(tok: Token) -> bool:
+            if not self._nameish(tok, mode, level="strong") or (
+                mode == "normal" and not (tok.cap or tok.upper)
+            ):
+                return False
+            # an everyday word is a name here only as a first name ("call 608-..." is a verb)
+            return tok.low not in g.common or tok.low in g.first
+
         first = None
         k = end_k
         while k >= 0 and end_k - k < 3:
             tok = toks[k]
-            if not self._nameish(tok, mode, level="strong") or (
-                mode == "normal" and not (tok.cap or tok.upper)
-            ):
-                break
+            if not ok(tok):
+                # "HOLLY SWEET 320-...": a word-surname right after a first name
+                if not (
+                    k == end_k
+                    and k > 0
+                    and tok.low in g.last
+                    and self._nameish(tok, mode, level="strong")
+                    and toks[k - 1].low in g.first
+                    and ok(toks[k - 1])
+                    and text[toks[k - 1].end : tok.start] == " "
+                ):
+                    break
             first = k
             if k == 0 or not re.fullmatch(r"[ \t]+|,[ \t]*", text[toks[k - 1].end : tok.start]):
                 break
