@@ -575,18 +575,17 @@ class NameFinder:
         k = end_k
         while k >= 0 and end_k - k < 3:
             tok = toks[k]
-            if not ok(tok):
-                # "HOLLY SWEET 320-...": a word-surname right after a first name
-                if not (
-                    k == end_k
-                    and k > 0
-                    and tok.low in g.last
-                    and self._nameish(tok, mode, level="strong")
-                    and toks[k - 1].low in g.first
-                    and ok(toks[k - 1])
-                    and text[toks[k - 1].end : tok.start] == " "
-                ):
-                    break
+            # "HOLLY SWEET 320-...": a word-surname right after a first name is accepted too
+            if not ok(tok) and not (
+                k == end_k
+                and k > 0
+                and tok.low in g.last
+                and self._nameish(tok, mode, level="strong")
+                and toks[k - 1].low in g.first
+                and ok(toks[k - 1])
+                and text[toks[k - 1].end : tok.start] == " "
+            ):
+                break
             first = k
             if k == 0 or not re.fullmatch(r"[ \t]+|,[ \t]*", text[toks[k - 1].end : tok.start]):
                 break
