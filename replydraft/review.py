@@ -20,9 +20,9 @@ own store (for example a unique constraint on ``audit_id`` in the audit table) i
 ROUGE-1 is computed here rather than with Google's ``rouge-score``: that package pulls ``absl-py``,
 ``nltk`` and ``numpy`` for what is a ten-line unigram count, and its tokenizer drops every non-ASCII
 letter (``"mañana"`` becomes ``"ma ana"``), which is wrong for Spanish replies. :func:`rouge1` uses the
-same definition (clipped unigram overlap of lower-cased word tokens, no stemming) with a Unicode-aware
-tokenizer; on ASCII text it gives the same numbers as ``rouge_score.rouge_scorer`` with
-``use_stemmer=False``.
+same definition as ``rouge_score.rouge_scorer`` with ``use_stemmer=False`` (clipped unigram overlap of
+lower-cased tokens); only the tokenizer differs: rouge-score keeps runs of ``[a-z0-9]``, this keeps runs
+of Unicode word characters (letters with accents, digits, underscores).
 """
 
 from __future__ import annotations
