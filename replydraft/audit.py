@@ -44,6 +44,7 @@ __all__ = [
     "AuditSink",
     "InMemoryAuditSink",
     "JSONLAuditSink",
+    "check_salt",
     "discard_event",
     "draft_event",
     "hash_patient_id",
@@ -187,6 +188,15 @@ def hash_patient_id(patient_id: str, salt: bytes) -> str:
     """
     _check_salt(salt)
     return hmac.new(salt, patient_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def check_salt(salt: object) -> None:
+    """Fail early (e.g. in a constructor) on a salt :func:`hash_patient_id` would refuse.
+
+    Raises:
+        ConfigurationError: the salt is not bytes or is shorter than :data:`MIN_SALT_BYTES`.
+    """
+    _check_salt(salt)
 
 
 def _check_salt(salt: object) -> None:

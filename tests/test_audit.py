@@ -281,3 +281,11 @@ def test_jsonl_rotation_with_zero_backups_keeps_only_the_live_file(tmp_path: Pat
             sink.record(draft_event(make_result(message_id=f"m-{i}"), salt=SALT))
     assert [p.name for p in tmp_path.iterdir()] == ["audit.jsonl"]
     assert json.loads(path.read_text())["message_id"] == "m-2"
+
+
+def test_check_salt() -> None:
+    from replydraft.audit import check_salt
+
+    check_salt(SALT)
+    with pytest.raises(ConfigurationError):
+        check_salt(b"short")
