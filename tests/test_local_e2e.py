@@ -134,3 +134,9 @@ def test_stopped_server_refuses_connections(server: LocalModelServer) -> None:
     assert not other.running
     with llm, pytest.raises(LLMConnectionError):
         llm.complete(draft_request(max_tokens=5))
+
+
+def test_local_clients_wait_long_and_do_not_retry(server: LocalModelServer) -> None:
+    with server.client() as llm, server.client(timeout=5.0, max_retries=2) as custom:
+        assert (llm._client.timeout, llm._client.max_retries) == (600.0, 0)
+        assert (custom._client.timeout, custom._client.max_retries) == (5.0, 2)

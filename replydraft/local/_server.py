@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("replydraft.local")
 
 _READY_TIMEOUT_S = 60.0
+LOCAL_TIMEOUT_S = 600.0
+"""Default per-request timeout of clients made by :meth:`LocalModelServer.client` (CPU generation is slow)."""
 
 
 def is_demo_model_name(model: str) -> bool:
@@ -71,7 +73,10 @@ class LocalModelServer:
     Args:
         model: Registry name (``"qwen2.5-1.5b"``, ``"smollm2"``) or a path to a GGUF file.
         ctx_size: Context window per parallel slot, in tokens.
-        threads: CPU threads for generation (None: llama.cpp's default, the physical core count).
+        threads: CPU threads for generation (None: llama.cpp's default, the physical core count). On a
+            machine busy with other work, fewer threads can be much faster: measured on a 2-core box at
+            load average ~9, 2 threads decoded SmolLM2 at ~1.5 tokens/s and 1 thread at ~15, because
+            llama.cpp's threads wait on each other at every layer.
         port: TCP port on 127.0.0.1 (None: a free port chosen by the OS).
         parallel: Requests decoded concurrently (continuous batching); each gets ``ctx_size`` tokens.
         sha256: Expected digest for a model given by path. Registry models (and cached registry files
@@ -258,32 +263,44 @@ class LocalModelServer:
             self._base_url = None
             del server
 
+    def _client_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        # A local CPU model is slow, not flaky: a timed-out generation retried would only time out
+        # again, and requests beyond ``parallel`` wait in llama.cpp's queue, which counts against the
+        # timeout. Hence a long timeout and no transport retries unless the caller says otherwise.
+        return {"timeout": LOCAL_TIMEOUT_S, "max_retries": 0, **options}
+
     def client(self, **options: Any) -> OpenAIClient:
         """An :class:`~replydraft.OpenAIClient` pointed at this server.
 
         Args:
-            **options: Extra :class:`~replydraft.OpenAIClient` options (``timeout``, ``max_retries``,
-                ``structured``, ``http_client``).
+            **options: Extra :class:`~replydraft.OpenAIClient` options (``timeout``, default 600 s;
+                ``max_retries``, default 0; ``structured``; ``http_client``).
 
         Returns:
             The client (close it when done; stopping the server does not).
         """
         from ..openai_client import OpenAIClient
 
-        return OpenAIClient(self.model_name, base_url=self.base_url, api_key=self._api_key, **options)
+        return OpenAIClient(
+            self.model_name, base_url=self.base_url, api_key=self._api_key, **self._client_options(options)
+        )
 
     def async_client(self, **options: Any) -> AsyncOpenAIClient:
         """An :class:`~replydraft.AsyncOpenAIClient` pointed at this server.
 
         Args:
-            **options: Extra :class:`~replydraft.AsyncOpenAIClient` options.
+            **options: Extra :class:`~replydraft.AsyncOpenAIClient` options (same defaults as
+                :meth:`client`). With more concurrent requests than ``parallel``, the extra ones queue
+                in the server and their wait counts against ``timeout``.
 
         Returns:
             The client (``await client.aclose()`` when done).
         """
         from ..openai_client import AsyncOpenAIClient
 
-        return AsyncOpenAIClient(self.model_name, base_url=self.base_url, api_key=self._api_key, **options)
+        return AsyncOpenAIClient(
+            self.model_name, base_url=self.base_url, api_key=self._api_key, **self._client_options(options)
+        )
 
     def __enter__(self) -> Self:
         return self.start()
