@@ -207,6 +207,11 @@ _PLACE_CUE = re.compile(
     r"\b(?:in|to|from|near|visiting|outside|around|of|at|into|toward|towards|through|via)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+_PLACE_CUE_STRONG = re.compile(
+    r"\b(?:live|lives|living|lived|moved|moving|move|staying|stays|visiting|trip|travell?ing|drove|driving|flew|"
+    r"flying|relocated|relocating|born|raised|grew\s+up)\s+(?:\w+\s+)?(?:in|to|at|from|near)\s+$",
+    re.IGNORECASE,
+)
 _TRAILING_ZIP = re.compile(r",?[ \t]+(\d{5}(?:-\d{4})?)\b")
 _ORG_TAIL = _words(
     """
@@ -494,7 +499,7 @@ class NameFinder:
                 yield (t.start, t.end, "NAME")
         for m in _AND_ME.finditer(text):
             # "Somchai and I", "me and paolo": a person by construction
-            yield from slot(m.start(1), "NAME", "normal", max_words=1)
+            yield from slot(m.start(1), "NAME", "strong", max_words=1)
         for m in _ME_AND.finditer(text):
             yield from slot(m.end(), "NAME", "normal")
         for m in _PAREN_KIN.finditer(text):
@@ -659,11 +664,17 @@ class NameFinder:
                 phrase = " ".join(t.low for t in span)
                 if phrase not in g.places:
                     continue
-                cue = _PLACE_CUE.search(text, max(0, span[0].start - 25), span[0].start) is not None
+                before = max(0, span[0].start - 30)
+                cue = _PLACE_CUE.search(text, before, span[0].start) is not None
+                strong_cue = _PLACE_CUE_STRONG.search(text, before, span[0].start) is not None
                 capital = all(t.cap or t.upper for t in span) and mode == "normal"
                 common = size == 1 and (span[0].low in g.common or span[0].low in _STOP)
                 if self._is_drug(phrase) or span[0].low in _STOP:
                     continue
+                if strong_cue and span[0].low not in _SLOT_STOP:
+                    # "lives alone in lafayette", "moved to mesa": a place even when it is also a word
+                    hit = size
+                    break
                 if (capital and (size > 1 or cue or not common) and not (span[0].initial and common)) or (
                     cue and (size > 1 or not common)
                 ):

@@ -340,14 +340,21 @@ def _employer(text: str) -> Iterator[Hit]:
                 if nxt is None:
                     break
                 end = nxt.end()
-            if cm.group(0).lower() not in _NOT_EMPLOYER:
+            if text[pos:end].lower() not in _NOT_EMPLOYER:
                 yield (pos, end, "EMPLOYER")
             continue
         lm = _LOWWORD.match(text, pos)
         if lm is not None and lm.group(0) not in _NOT_EMPLOYER and len(lm.group(0)) > 2:
+            # one or two lower-case words, then punctuation or a word that ends the name ("at walmart on")
             end = lm.end()
-            if text[end : end + 1] in (".", ",", ";", "\n", "") or _AFTER_EMPLOYER.match(text, end):
-                yield (pos, end, "EMPLOYER")
+            for _ in range(2):
+                if text[end : end + 1] in (".", ",", ";", "\n", "") or _AFTER_EMPLOYER.match(text, end):
+                    yield (pos, end, "EMPLOYER")
+                    break
+                nxt = re.compile(r"[ \t]+[a-z][\w&'-]*").match(text, end)
+                if nxt is None:
+                    break
+                end = nxt.end()
 
 
 def _groups(m: re.Match[str], group: int, kind: str) -> Hit:
