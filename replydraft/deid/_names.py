@@ -162,7 +162,7 @@ _KIN_CTX = re.compile(
 )
 # "Member: ANTOINE R DUBOIS", "Dad: Samir Haddad", "manager is Teresa Blackwood", "boss is Rich"
 _LABEL_CTX = re.compile(
-    rf"(?:^|(?<=\n)|(?<=[,;(]\s))\s*(?:member|patient|pt|name|subscriber|insured|policy\s*holder|parent|guardian|"
+    rf"\b(?:member|patient|pt|name|subscriber|insured|policy\s*holder|parent|guardian|"
     rf"guarantor|responsible\s+party|account\s+holder|cardholder|beneficiary|dependent|"
     rf"child|student|employee|emergency\s+contact|contact|spouse|caregiver|proxy|{_KIN})\s*(?:name)?\s*:\s*(?=\S)"
     rf"|\b(?:{_KIN}|contact|manager|rep|representative|adjuster|caseworker|coordinator|supervisor|advocate|"
@@ -520,7 +520,11 @@ class NameFinder:
                 continue
             yield from slot(m.end(), "PROVIDER", "normal")
         for m in _SIGNOFF.finditer(text):
-            yield from slot(m.end(), "NAME", "normal")
+            # a sign-off followed by at most three words before the line ends: those words are a name
+            nl = text.find("\n", m.end())
+            rest = text[m.end() : nl if nl >= 0 else len(text)]
+            closing = len(rest.split()) <= 3 and not re.search(r"[.!?]\s*\S", rest)
+            yield from slot(m.end(), "NAME", "strong" if closing else "normal")
         for m in _TAIL.finditer(text):
             # "... please update it. yui tanaka": a short run of words closing a line after a full stop
             words = [t for t in toks if m.start(1) <= t.start < m.end(1)]

@@ -315,7 +315,8 @@ _EMPLOYER_CUE = re.compile(
     _I,
 )
 _AFTER_EMPLOYER = re.compile(
-    r"\s+(?:on|in|since|and|but|for|as|saying|next|hr|until|till|because|so|from|last|this|today|yesterday)\b",
+    r"\s+(?:on|in|since|and|but|for|as|saying|next|hr|until|till|because|so|from|last|this|today|yesterday|"
+    r"please|pls|to|who|which|that|said|says|wants|needs)\b",
     _I,
 )
 _CAPWORD = re.compile(r"[A-Z][\w&'.-]*")
