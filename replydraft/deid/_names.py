@@ -222,7 +222,7 @@ _ORG_TAIL = _words(
 )
 _SAINT = re.compile(r"\b(?:st|saint|ste)\.?\s+$", re.IGNORECASE)
 _ID_FOLLOWS = re.compile(
-    r"(?<=[^\W\d_])[ \t,]*(?:\(?\b(?:dob|d\.o\.b\.?|mrn#?|date\s+of\s+birth|born|birthdate)\b|"
+    r"(?<=[^\W\d_])[ \t,]*\n?[ \t]*(?:\(?\b(?:dob|d\.o\.b\.?|mrn#?|date\s+of\s+birth|born|birthdate)\b|"
     r"\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b|\(mrn)",
     re.IGNORECASE,
 )
@@ -568,7 +568,7 @@ class NameFinder:
             if toks[idx].end <= pos:
                 end_k = idx
                 break
-        if end_k is None or not re.fullmatch(r"[ \t,:(\-–—]*", text[toks[end_k].end : pos]):
+        if end_k is None or not re.fullmatch(r"[ \t,:(\-–—]*\n?[ \t]*", text[toks[end_k].end : pos]):
             return
         g = self.gaz
 
