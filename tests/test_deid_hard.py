@@ -94,6 +94,42 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         ["t dot reyes at example dot org", "example.net/tomas-reyes"],
         ["my email is"],
     ),
+    (
+        "texting_style",
+        "hey its me again lol. can u call me @ 608 555 0175 thx -Tavi",
+        ["608 555 0175", "Tavi"],
+        ["call me"],
+    ),
+    (
+        "insurance_card_paste",
+        "New card:\nMember Name: PRIYANKA R DESHMUKH\nMember ID: QHX 448 120 93\nGroup: 0041187\nPlan: PPO Gold",
+        ["PRIYANKA", "DESHMUKH", "QHX 448 120 93", "0041187"],
+        ["PPO Gold"],
+    ),
+    (
+        "pet_and_brand",
+        "Our dog Biscuit chewed my Dexcom sensor. Can you send a new one to the Walgreens on Atwood Ave?",
+        ["Atwood Ave"],
+        ["Biscuit", "Dexcom", "Walgreens"],
+    ),
+    (
+        "spanish",
+        "Hola doctora, soy Guadalupe Ramírez, mi cita es el 17 de marzo. Mi teléfono es 305-555-0197.",
+        ["Guadalupe", "Ramírez", "17 de marzo", "305-555-0197"],
+        ["cita"],
+    ),
+    (
+        "child_with_dob",
+        "My son Mateo Quispe-Alvarado (DOB 04/02/2019) has had a fever of 103 for two days.",
+        ["Mateo", "Quispe-Alvarado", "04/02/2019"],
+        ["fever of 103", "two days"],
+    ),
+    (
+        "patient_named_hope",
+        "I hope you can help. My knee is worse.\n\nThank you,\nHope Castellanos-Reyes",
+        ["Hope Castellanos-Reyes"],
+        ["I hope you can help"],
+    ),
 ]
 
 XFAIL: dict[str, str] = {}

@@ -197,7 +197,7 @@ _ID_CTX = re.compile(
     r"(?:(?:\s+(?:there|here|on\s+file|at\s+\w+|with\s+\w+|for\s+\w+|now|still|ending\s+in))"
     r"|(?:\s+[a-z']{1,6}){1,4}?\s+(?:is|was|are|:))?"
     r"(?:\s*(?:is|was|are|:|#))*\s*"
-    r"([A-Za-z]{0,3}\d{1,6}(?:[ -]\d{2,6}){1,4}(?![\d-])"
+    r"((?:[A-Za-z]{1,3}[ -]?)?\d{1,6}(?:[ -]\d{2,6}){1,4}(?![\d-])"
     r"|(?=[\w.-]*\d)[A-Za-z0-9][\w.-]{2,}[A-Za-z0-9]|\d{3,})\b"
     r"(?!\s*(?:mg|mcg|ml|units?|tabs?|tablets?|pills?|days?|weeks?|months?|years?|hours?|minutes?|lbs?|%))",
     _I,
