@@ -102,7 +102,8 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
     ),
     (
         "insurance_card_paste",
-        "New card:\nMember Name: PRIYANKA R DESHMUKH\nMember ID: QHX 448 120 93\nGroup: 0041187\nPlan: PPO Gold",
+        "New card:\nMember Name: PRIYANKA R DESHMUKH\nMember ID: QHX 448 120 93\n"
+        "Group: 0041187\nPlan: PPO Gold",
         ["PRIYANKA", "DESHMUKH", "QHX 448 120 93", "0041187"],
         ["PPO Gold"],
     ),
