@@ -9,6 +9,7 @@ import pickle
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pydantic
 import pytest
@@ -435,3 +436,17 @@ def test_lazy_construction_is_cheap_and_thread_safe() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         out = list(pool.map(lambda _: fresh.deidentify("call 608-555-0118").text, range(4)))
     assert out == ["call [PHONE_1]"] * 4
+
+
+def test_optional_spacy_model_adds_its_entities(tmp_path: Path) -> None:
+    """A user-installed spaCy pipeline (here a blank one with an entity ruler: no download) is used."""
+    spacy = pytest.importorskip("spacy")
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "PERSON", "pattern": [{"LOWER": "qwertina"}]}])
+    nlp.to_disk(tmp_path / "model")
+    text = "qwertina called me yesterday about it"
+    assert "qwertina" in Deidentifier().deidentify(text).text  # the rules alone do not know this word
+    r = Deidentifier(spacy_model=str(tmp_path / "model")).deidentify(text)
+    assert r.text == "[NAME_1] called me yesterday about it"
+    assert r.reidentify(r.text) == text
