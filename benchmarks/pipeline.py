@@ -33,7 +33,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 def load_examples() -> list[PortalMessage]:
-    rows = [json.loads(x) for x in (ROOT / "examples" / "messages.jsonl").read_text().splitlines() if x.strip()]
+    rows = [
+        json.loads(x) for x in (ROOT / "examples" / "messages.jsonl").read_text().splitlines() if x.strip()
+    ]
     return [PortalMessage(id=r["id"], text=r["text"], patient_id=r["patient_id"]) for r in rows]
 
 
@@ -41,7 +43,9 @@ def stages(repeats: int) -> None:
     messages = load_examples()
     t0 = time.perf_counter()
     chart = FHIRBundleChart(ROOT / "examples" / "charts")
-    drafter = Drafter(llm=FakeLLM(default="Thanks [PATIENT_NAME_1], your care team will review this today."), chart=chart)
+    drafter = Drafter(
+        llm=FakeLLM(default="Thanks [PATIENT_NAME_1], your care team will review this today."), chart=chart
+    )
     first = drafter.draft(messages[0])
     cold_ms = (time.perf_counter() - t0) * 1000
     per_stage: dict[str, list[float]] = {}
@@ -53,7 +57,10 @@ def stages(repeats: int) -> None:
                 per_stage.setdefault(k, []).append(v)
             totals.append(r.latency_ms - r.stage_ms.get("llm", 0.0))
     print(f"pipeline without the LLM: {len(messages)} examples x {repeats} repeats (fake instant model)")
-    print(f"  first draft incl. construction + first bundle read: {cold_ms:.0f} ms (chart stage {first.stage_ms.get('chart', 0):.0f} ms)")
+    print(
+        f"  first draft incl. construction + first bundle read: {cold_ms:.0f} ms "
+        f"(chart stage {first.stage_ms.get('chart', 0):.0f} ms)"
+    )
     print(f"  {'stage':<10} {'p50 ms':>8} {'p95 ms':>8} {'n':>5}")
     for k, v in per_stage.items():
         print(f"  {k:<10} {pct(v, 0.5):>8.2f} {pct(v, 0.95):>8.2f} {len(v):>5}")
@@ -75,11 +82,15 @@ def demo(model: str) -> None:
             if r.status == "drafted":
                 secs.append(r.latency_ms / 1000)
                 tokens.append(r.usage.completion_tokens)
-            print(f"  {m.id}: {r.status:<9} {r.latency_ms / 1000:6.2f} s attempts={r.attempts} "
-                  f"tokens={r.usage.prompt_tokens}+{r.usage.completion_tokens} flags={','.join(r.flag_codes)}")
-    print(f"demo with {model}: server start {start_s:.1f} s; seconds per LLM draft: "
-          f"mean {statistics.mean(secs) if secs else 0:.2f}, max {max(secs, default=0):.2f} "
-          f"({len(secs)} drafts, {sum(tokens)} completion tokens)")
+            print(
+                f"  {m.id}: {r.status:<9} {r.latency_ms / 1000:6.2f} s attempts={r.attempts} "
+                f"tokens={r.usage.prompt_tokens}+{r.usage.completion_tokens} flags={','.join(r.flag_codes)}"
+            )
+    print(
+        f"demo with {model}: server start {start_s:.1f} s; seconds per LLM draft: "
+        f"mean {statistics.mean(secs) if secs else 0:.2f}, max {max(secs, default=0):.2f} "
+        f"({len(secs)} drafts, {sum(tokens)} completion tokens)"
+    )
 
 
 def main() -> None:

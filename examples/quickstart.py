@@ -1,8 +1,8 @@
 """Quickstart: draft one reply with the local demo model (offline) or any OpenAI-compatible endpoint.
 
-    replydraft model fetch smollm2          # or qwen2.5-1.5b for readable drafts
-    python examples/quickstart.py            # local model
-    OPENAI_API_KEY=... python examples/quickstart.py --openai gpt-4o-mini
+replydraft model fetch smollm2          # or qwen2.5-1.5b for readable drafts
+python examples/quickstart.py            # local model
+OPENAI_API_KEY=... python examples/quickstart.py --openai gpt-4o-mini
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """replydraft: draft replies to patient-portal messages for a physician to edit and sign.
 
-message -> triage -> de-identify -> chart context -> prompt -> LLM -> output checks -> re-identify -> DraftResult
+message -> triage -> de-identify -> chart context -> prompt -> LLM -> output checks -> re-identify
+-> DraftResult
 
 Nothing is ever sent to a patient by this library, and nothing identifying leaves the process toward a
 model. Public names are imported lazily, so ``import replydraft`` stays fast (the openai SDK alone takes

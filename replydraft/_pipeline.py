@@ -84,7 +84,11 @@ def _sanitize(text: str) -> tuple[str, list[Flag]]:
     if "\x00" in text:
         text = text.replace("\x00", "")
         flags.append(
-            Flag(code="input_nul_removed", severity="info", message="NUL characters were removed from the message.")
+            Flag(
+                code="input_nul_removed",
+                severity="info",
+                message="NUL characters were removed from the message.",
+            )
         )
     if _SURROGATE.search(text):
         text = _SURROGATE.sub("\ufffd", text)
@@ -205,9 +209,11 @@ def known_identifiers(msg: PortalMessage, ctx: ChartContext | None) -> KnownIden
     """The identifiers the de-identifier and the egress guard must know about."""
     known = KnownIdentifiers.from_chart(ctx) if ctx is not None else KnownIdentifiers()
     if msg.sender:
-        known = known.model_copy(update={"contacts": [*known.contacts, msg.sender]}) if hasattr(
-            known, "model_copy"
-        ) else known
+        known = (
+            known.model_copy(update={"contacts": [*known.contacts, msg.sender]})
+            if hasattr(known, "model_copy")
+            else known
+        )
     return known
 
 
@@ -240,7 +246,9 @@ def prepare(
         thread = [
             {
                 "from_patient": t.from_patient,
-                "text": _neutralise_delimiters(deidentifier.deidentify(t.text, known=known, vault=vault).text),
+                "text": _neutralise_delimiters(
+                    deidentifier.deidentify(t.text, known=known, vault=vault).text
+                ),
             }
             for t in msg.thread
         ]
@@ -256,6 +264,24 @@ def prepare(
                 facts.append(
                     (fact.citation_id, deidentifier.deidentify(fact.text, known=known, vault=vault).text)
                 )
+        if selected.unmatched_drugs and triage.intent is Intent.REFILL:
+            flags.append(
+                Flag(
+                    code="refill_not_on_med_list",
+                    severity="warning",
+                    message="The message asks about a medicine that is not on the active medication list.",
+                    count=len(selected.unmatched_drugs),
+                )
+            )
+        if selected.missing_labs:
+            flags.append(
+                Flag(
+                    code="monitoring_lab_missing",
+                    severity="info",
+                    message="A lab this medicine needs, or a result asked about, is not in the chart.",
+                    count=len(selected.missing_labs),
+                )
+            )
         if selected.dropped:
             flags.append(
                 Flag(
@@ -282,7 +308,10 @@ def prepare(
             max_words=config.safety.max_words,
         )
         request = LLMRequest(
-            messages=(ChatMessage(role="system", content=system.text), ChatMessage(role="user", content=user.text)),
+            messages=(
+                ChatMessage(role="system", content=system.text),
+                ChatMessage(role="user", content=user.text),
+            ),
             json_schema=output_schema(config),
             schema_name="draft_reply",
             max_tokens=config.max_tokens,
@@ -356,10 +385,14 @@ _REASK_REASONS = {
 }
 
 
-def reask_request(prepared: Prepared, failure: InvalidOutput, prompts: PromptLibrary, config: DrafterConfig) -> LLMRequest:
+def reask_request(
+    prepared: Prepared, failure: InvalidOutput, prompts: PromptLibrary, config: DrafterConfig
+) -> LLMRequest:
     """The original conversation plus the bad answer and a short correction request."""
     reask = prompts.render(
-        "reask.user", reason=_REASK_REASONS.get(failure.reason, failure.reason), max_chars=config.reply_max_chars
+        "reask.user",
+        reason=_REASK_REASONS.get(failure.reason, failure.reason),
+        max_chars=config.reply_max_chars,
     )
     previous = failure.response.content[: config.reply_max_chars * 2]
     messages = list(prepared.request.messages)
@@ -411,13 +444,19 @@ def finish(
     if llm_urgency.rank > triage.urgency.rank:
         # the model may raise urgency, never lower the screen's verdict
         triage = triage.model_copy(
-            update={"urgency": llm_urgency, "reasons": (*triage.reasons, f"llm.raised_to_{llm_urgency.value}")}
+            update={
+                "urgency": llm_urgency,
+                "reasons": (*triage.reasons, f"llm.raised_to_{llm_urgency.value}"),
+            }
         )
         flags.append(
             Flag(
                 code="llm_raised_urgency",
                 severity="blocking" if llm_urgency is Urgency.EMERGENCY else "warning",
-                message=f"The model read this message as {llm_urgency.value}; the rule screen did not. Review urgently.",
+                message=(
+                    f"The model read this message as {llm_urgency.value}; the rule screen did not. "
+                    "Review urgently."
+                ),
             )
         )
     deid_body = output.reply.strip()

@@ -51,7 +51,7 @@ def _add_endpoint_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
     g.add_argument(
         "--model",
-        help="model name at --base-url; without --base-url, a local model name (qwen2.5-1.5b, smollm2) or .gguf path",
+        help="model name at --base-url; without it, a local model (qwen2.5-1.5b, smollm2) or a .gguf path",
     )
     g.add_argument("--api-key", help="API key for --base-url (default: the SDK reads OPENAI_API_KEY)")
     g.add_argument("--timeout", type=float, default=120.0, help="seconds per model call (default 120)")
@@ -66,7 +66,10 @@ def _llm(args: argparse.Namespace) -> Iterator[Any]:
         if not args.model:
             raise errors.ConfigurationError("--model is required with --base-url")
         client = OpenAIClient(
-            model=args.model, base_url=args.base_url, api_key=args.api_key or "not-needed", timeout=args.timeout
+            model=args.model,
+            base_url=args.base_url,
+            api_key=args.api_key or "not-needed",
+            timeout=args.timeout,
         )
         try:
             yield client
@@ -112,21 +115,28 @@ def _print_result(index: int, total: int, text: str, result: Any) -> None:
     if result.deidentified_message:
         print("sent to the model (de-identified):")
         print(indent(result.deidentified_message.strip(), "  | "))
-    label = "escalation reply (template, no AI)" if result.status == "escalated" else "draft for the physician"
+    label = (
+        "escalation reply (template, no AI)" if result.status == "escalated" else "draft for the physician"
+    )
     if result.status == "failed" and result.error is not None:
         print(f"FAILED: {result.error.type} ({result.error.code}): {result.error.message}")
     else:
         print(f"{label}:")
         print(indent(result.body.strip(), "  "))
     if result.citations:
-        print("chart facts provided: " + ", ".join(c.id + ("*" if c.cited_by_model else "") for c in result.citations))
+        print(
+            "chart facts provided: "
+            + ", ".join(c.id + ("*" if c.cited_by_model else "") for c in result.citations)
+        )
     if result.flags:
         print("flags:")
         for f in result.flags:
             print(f"  - [{f.severity}] {f.code}: {f.message}")
     stages = " ".join(f"{k}={v:.0f}ms" for k, v in result.stage_ms.items())
-    print(f"time: {result.latency_ms / 1000:.2f} s ({stages}); model={result.model or '-'} "
-          f"tokens={result.usage.prompt_tokens}+{result.usage.completion_tokens}")
+    print(
+        f"time: {result.latency_ms / 1000:.2f} s ({stages}); model={result.model or '-'} "
+        f"tokens={result.usage.prompt_tokens}+{result.usage.completion_tokens}"
+    )
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -135,7 +145,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .models import PortalMessage
 
     root = examples_dir()
-    rows = [json.loads(line) for line in (root / "messages.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in (root / "messages.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     if args.limit:
         rows = rows[: args.limit]
     chart = FHIRBundleChart(root / "charts")
@@ -155,8 +169,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             _print_result(i, len(rows), row["text"], result)
     drafted = [t for t in times if t > 0]
     print("=" * 78)
-    print(f"{len(rows)} messages; seconds per message: mean {sum(drafted) / max(1, len(drafted)):.2f}, "
-          f"max {max(drafted, default=0):.2f}. Every draft needs a physician's review and signature.")
+    print(
+        f"{len(rows)} messages; seconds per message: mean {sum(drafted) / max(1, len(drafted)):.2f}, "
+        f"max {max(drafted, default=0):.2f}. Every draft needs a physician's review and signature."
+    )
     return 0
 
 
@@ -206,7 +222,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.input)
     with _llm(args) as llm:
         drafter = Drafter(llm=llm, chart=chart)
-        run = evaluate(dataset, drafter=drafter, out_dir=args.out, concurrency=args.concurrency, progress=True)
+        run = evaluate(
+            dataset, drafter=drafter, out_dir=args.out, concurrency=args.concurrency, progress=True
+        )
     print(json.dumps(run.summary, indent=2, default=str))
     _eprint(f"wrote {args.out}")
     return 0

@@ -56,7 +56,9 @@ class _Failure(Exception):
                 flags = (
                     *flags,
                     Flag(
-                        code="emergency_escalation" if self.triage.urgency is Urgency.EMERGENCY else "same_day_callback",
+                        code="emergency_escalation"
+                        if self.triage.urgency is Urgency.EMERGENCY
+                        else "same_day_callback",
                         severity="blocking",
                         message=f"Screened {self.triage.urgency.value}: handle without a draft.",
                     ),
@@ -89,7 +91,7 @@ class _Base:
         self.llm = llm
         self.chart = chart
         self.config = config or DrafterConfig()
-        self.deidentifier = deidentifier or Deidentifier()
+        self.deidentifier = deidentifier or Deidentifier(redact_providers=self.config.redact_providers)
         self.prompts = PromptLibrary(prompt_dir)
         self.audit = audit
         # a per-process random salt keeps audit hashes unlinkable across runs unless the caller pins one
@@ -293,7 +295,9 @@ class Drafter(_Base):
         except Exception as exc:
             raise _Failure(exc, triage, message, started) from exc
 
-    def _chart_for_escalation(self, msg: PortalMessage, timer: P.Timer) -> tuple[ChartContext | None, tuple[Flag, ...]]:
+    def _chart_for_escalation(
+        self, msg: PortalMessage, timer: P.Timer
+    ) -> tuple[ChartContext | None, tuple[Flag, ...]]:
         # an emergency is never held up by a chart problem: escalate without the chart
         if not (self.chart and msg.patient_id):
             return None, ()
@@ -381,8 +385,10 @@ class AsyncDrafter(_Base):
                 "AsyncDrafter needs an async LLM client (e.g. AsyncOpenAIClient); "
                 "use Drafter with a synchronous client"
             )
-        if chart is not None and getattr(chart, "blocking_io", False) and not inspect.iscoroutinefunction(
-            getattr(chart, "get_context", None)
+        if (
+            chart is not None
+            and getattr(chart, "blocking_io", False)
+            and not inspect.iscoroutinefunction(getattr(chart, "get_context", None))
         ):
             raise errors.ConfigurationError(
                 f"{type(chart).__name__} does blocking network I/O; use its async twin "

@@ -4,7 +4,8 @@ Why a generated text file instead of a runtime dependency: that package loads a 
 (3.5 s, and unpickling is code execution) and keeps a pickle cache in the home directory. We only need
 its variant -> canonical name table, so we keep that as plain text, with its licence beside it.
 
-Run: .venv/bin/pip install drug-named-entity-recognition==2.0.9 && .venv/bin/python scripts/build_drug_lexicon.py
+Run: .venv/bin/pip install drug-named-entity-recognition==2.0.9
+     .venv/bin/python scripts/build_drug_lexicon.py
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ OUT = Path(__file__).resolve().parent.parent / "replydraft" / "data" / "drugs.ts
 
 
 def main() -> None:
+    """Write the TSV."""
     spec = importlib.util.find_spec("drug_named_entity_recognition")
     assert spec is not None and spec.origin is not None, "install drug-named-entity-recognition first"
     pkl = Path(spec.origin).parent / "drug_ner_dictionary.pkl.bz2"

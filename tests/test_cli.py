@@ -22,7 +22,9 @@ def run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
 
 
 def test_deid_prints_placeholders_not_identifiers() -> None:
-    out = run("deid", "Hi, this is Maria Lopez, call me at 608-555-0142 or maria.lopez61@example.com", "--json")
+    out = run(
+        "deid", "Hi, this is Maria Lopez, call me at 608-555-0142 or maria.lopez61@example.com", "--json"
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert "608-555-0142" not in data["text"] and "maria.lopez61@example.com" not in data["text"]
@@ -37,16 +39,27 @@ def test_bad_input_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_missing_message_file_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["draft", "--message", "@/no/such/file.txt", "--base-url", "http://127.0.0.1:9/v1", "--model", "x"])
+    code = main(
+        ["draft", "--message", "@/no/such/file.txt", "--base-url", "http://127.0.0.1:9/v1", "--model", "x"]
+    )
     assert code == 1
     assert "Traceback" not in capsys.readouterr().err
 
 
 def test_unreachable_endpoint_is_a_typed_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([
-        "draft", "--message", "refill my fluoxetine please", "--base-url", "http://127.0.0.1:9/v1",
-        "--model", "x", "--timeout", "2",
-    ])
+    code = main(
+        [
+            "draft",
+            "--message",
+            "refill my fluoxetine please",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--model",
+            "x",
+            "--timeout",
+            "2",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1 and "LLMConnectionError" in err
 
@@ -75,4 +88,7 @@ def test_demo_runs_offline_with_the_tiny_model() -> None:
     assert "emergency_escalation" in out.stdout
     assert "sent to the model (de-identified):" in out.stdout
     assert "demo_model" in out.stdout
-    assert "555-611-5414" not in out.stdout.split("sent to the model (de-identified):", 1)[1].split("draft for", 1)[0]
+    assert (
+        "555-611-5414"
+        not in out.stdout.split("sent to the model (de-identified):", 1)[1].split("draft for", 1)[0]
+    )

@@ -19,8 +19,15 @@ def test_every_exported_name_resolves() -> None:
 
 
 def test_contract_names_are_public() -> None:
-    for name in ("Drafter", "AsyncDrafter", "OpenAIClient", "AsyncOpenAIClient", "InMemoryChart",
-                 "FHIRBundleChart", "PortalMessage"):
+    for name in (
+        "Drafter",
+        "AsyncDrafter",
+        "OpenAIClient",
+        "AsyncOpenAIClient",
+        "InMemoryChart",
+        "FHIRBundleChart",
+        "PortalMessage",
+    ):
         assert name in replydraft.__all__
 
 

@@ -46,12 +46,15 @@ def test_wheel_installed_in_a_temp_venv_renders_a_prompt(wheel: Path, tmp_path: 
     # dependencies come from the dev environment through a .pth file; the wheel itself is installed
     purelib = subprocess.run(
         [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     Path(purelib, "_deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", purelib, str(wheel)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     code = (
         "import replydraft, replydraft.prompts as p; "

@@ -1,6 +1,7 @@
 """Prompt templates: strict, sandboxed, hashed, and snapshot-tested so wording changes show in review.
 
-Set UPDATE_SNAPSHOTS=1 to rewrite tests/snapshots/ after an intended wording change (and add a CHANGELOG entry).
+Set UPDATE_SNAPSHOTS=1 to rewrite tests/snapshots/ after an intended wording change (and add a
+CHANGELOG entry).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ INTENTS = ["refill", "symptom", "results", "scheduling", "forms", "billing", "ot
 VARS = {
     "message": "Hi, I need a refill of my lisinopril. [PATIENT_NAME_1]",
     "thread": [{"from_patient": True, "text": "Earlier question"}],
-    "facts": [{"id": "MedicationRequest/m1", "text": "Lisinopril 20 mg tablet, once daily; authored 6 months ago"}],
+    "facts": [
+        {"id": "MedicationRequest/m1", "text": "Lisinopril 20 mg tablet, once daily; authored 6 months ago"}
+    ],
     "urgency": "routine",
     "intent": "refill",
     "language": "en",
