@@ -46,6 +46,15 @@ def is_demo_model_name(model: str) -> bool:
     return name in MODELS or any(name in (s.filename, Path(s.filename).stem) for s in MODELS.values())
 
 
+def _default_threads() -> int | None:
+    """Generation threads when the caller gives none (see ``LocalModelServer(threads=)``)."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on macOS/Windows
+        usable = os.cpu_count() or 1
+    return max(1, usable - 1) if usable <= 4 else None
+
+
 def _import_xllamacpp() -> Any:
     try:
         import xllamacpp
@@ -73,10 +82,11 @@ class LocalModelServer:
     Args:
         model: Registry name (``"qwen2.5-1.5b"``, ``"smollm2"``) or a path to a GGUF file.
         ctx_size: Context window per parallel slot, in tokens.
-        threads: CPU threads for generation (None: llama.cpp's default, the physical core count). On a
-            machine busy with other work, fewer threads can be much faster: measured on a 2-core box at
-            load average ~9, 2 threads decoded SmolLM2 at ~1.5 tokens/s and 1 thread at ~15, because
-            llama.cpp's threads wait on each other at every layer.
+        threads: CPU threads for generation. None: one less than the usable CPUs on machines with 4 or
+            fewer, else llama.cpp's default (the physical core count). Why: llama.cpp's threads wait on
+            each other at every layer, so when anything else wants a core (the pipeline's own de-id work,
+            a test run) all-core generation collapses; measured on a 2-core box under load, 2 threads
+            decoded SmolLM2 at ~1-2 tokens/s and 1 thread at ~15.
         port: TCP port on 127.0.0.1 (None: a free port chosen by the OS).
         parallel: Requests decoded concurrently (continuous batching); each gets ``ctx_size`` tokens.
         sha256: Expected digest for a model given by path. Registry models (and cached registry files
@@ -209,9 +219,10 @@ class LocalModelServer:
             params.endpoint_slots = False
             if not self._verbose:
                 params.verbosity = 0
-            if self._threads is not None:
-                params.cpuparams.n_threads = self._threads
-                params.cpuparams_batch.n_threads = self._threads
+            threads = self._threads if self._threads is not None else _default_threads()
+            if threads is not None:
+                params.cpuparams.n_threads = threads
+                params.cpuparams_batch.n_threads = threads
             try:
                 server = xlc.Server(params)
             except Exception as exc:
