@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import logging
 import re
@@ -168,49 +169,91 @@ def _split_top(body: str) -> list[str] | None:
     return parts if depth == 0 else None
 
 
+def _group_end(pattern: str, start: int) -> int:
+    """Index of the ``)`` closing the group that opens at ``pattern[start]`` (-1 if unbalanced)."""
+    depth, i = 0, start
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            j = pattern.find("]", i + 1)
+            if j < 0:
+                return -1
+            i = j + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _optional_after(pattern: str, i: int) -> bool:
+    """Whether the atom ending just before ``pattern[i]`` may be skipped (``?``, ``*``, ``{0,``)."""
+    return i < len(pattern) and (pattern[i] in "?*" or pattern.startswith("{0", i))
+
+
+_CLASS = re.compile(r"\[([^\]\\^]{1,12})\]")
+
+
 def _pattern_gate(pattern: str) -> frozenset[str] | None:
-    """Literal strings one of which any match of ``pattern`` must start with, or None if unknown.
+    r"""Literal strings one of which any match of ``pattern`` must start with, or None if unknown.
 
     A pre-check, not a matcher: a concept whose every pattern starts with known literals is only run
     when one of those literals occurs in the message (a C-speed substring test). This skips most of the
-    ~170 concept regexes for a typical message; patterns that start with a character class or an
-    optional part get None and always run, so the gate can never hide a match.
+    ~180 concept regexes for a typical message. Zero-width prefixes (``\b``, lookarounds) are skipped;
+    a leading group contributes the union of its branches; a small character class its characters;
+    anything optional or unknown gives None, and the concept always runs, so the gate can never hide a
+    match.
     """
     top = _split_top(pattern)
     if top is None:
         return None
     if len(top) > 1:
-        # a top-level alternation ("\\bfoo|\\bbar"): every branch must be gated
         return _concept_gate(top)
-    if not pattern.startswith("\\b"):
-        return None
-    rest = pattern[2:]
+    i = 0
+    while True:
+        if pattern.startswith("\\b", i):
+            i += 2
+        elif pattern.startswith(("(?<!", "(?<=", "(?!", "(?="), i):
+            end = _group_end(pattern, i)
+            if end < 0:
+                return None
+            i = end + 1
+        else:
+            break
+    rest = pattern[i:]
     if rest.startswith("(?:"):
-        depth, end = 0, -1
-        for i, ch in enumerate(rest):
-            if ch == "\\":
-                continue
-            if ch == "(" and (i == 0 or rest[i - 1] != "\\"):
-                depth += 1
-            elif ch == ")" and rest[i - 1] != "\\":
-                depth -= 1
-                if depth == 0:
-                    end = i
-                    break
-        if end < 0 or (end + 1 < len(rest) and rest[end + 1] in "?*{"):
+        end = _group_end(rest, 0)
+        if end < 0 or _optional_after(rest, end + 1):
             return None
-        alts = _split_top(rest[3:end])
-        if alts is None:
+        return _pattern_gate(rest[3:end])
+    if rest.startswith("\\d"):
+        return None if _optional_after(rest, 2) else frozenset("0123456789")
+    m = _CLASS.match(rest)
+    if m:
+        if _optional_after(rest, m.end()):
             return None
-    else:
-        alts = [rest]
-    prefixes: set[str] = set()
-    for alt in alts:
-        lit = _leading_literal(alt)
-        if not lit or not (lit[0].isalnum()):
-            return None
-        prefixes.add(lit)
-    return frozenset(prefixes)
+        chars: set[str] = set()
+        body = m.group(1)
+        j = 0
+        while j < len(body):
+            if j + 2 < len(body) and body[j + 1] == "-":
+                chars.update(chr(c) for c in range(ord(body[j]), ord(body[j + 2]) + 1))
+                j += 3
+            else:
+                chars.add(body[j])
+                j += 1
+        return frozenset(chars) if all(c.isalnum() for c in chars) else None
+    if rest.startswith("\\(") and not _optional_after(rest, 2):
+        return frozenset({"("})
+    lit = _leading_literal(rest)
+    return frozenset({lit}) if lit else None
 
 
 def _concept_gate(patterns: list[str]) -> frozenset[str] | None:
@@ -285,6 +328,15 @@ def load_rules(directory: Any = None) -> TriageRules:
                 raise ConfigurationError(f"triage rule {rule.id} names unknown or no concepts")
             rules.append(rule)
         rules.sort(key=lambda x: -x.level.rank)
+        # check gated (cheap, usually absent) concepts before ungated ones: all()/any() short-circuit
+        rules = [
+            dataclasses.replace(
+                rule,
+                all=tuple(sorted(rule.all, key=lambda c: gates[c] is None)),
+                any=tuple(sorted(rule.any, key=lambda c: gates[c] is None)),
+            )
+            for rule in rules
+        ]
         triggers: list[_ModifierTrigger] = []
         terminators: dict[str, re.Pattern[str]] = {}
         for cat, spec in ctx["categories"].items():
