@@ -294,6 +294,7 @@ class NameFinder:
         self.gaz = gaz
         self.drugs = drug_names  # supports ``in`` (replydraft._drugs.DrugLexicon)
         # first names that the drug lexicon also lists (Amber, Rosemary, Sage): people far more often
+        self._drug_cache: dict[str, bool] = {}
         self._place_firsts = frozenset(p.split()[0] for p in gaz.places if p)
         self.name_not_drug = frozenset(w for w in gaz.first if w in drug_names) - _REAL_DRUG_NAMES  # type: ignore[operator]
 
@@ -323,7 +324,14 @@ class NameFinder:
         return False
 
     def _is_drug(self, low: str) -> bool:
-        return low in self.gaz.allow or (low in self.drugs and low not in self.name_not_drug)  # type: ignore[operator]
+        # memoised: the lexicon's own lookup normalises its argument each time, and the same words recur
+        hit = self._drug_cache.get(low)
+        if hit is None:
+            hit = low in self.gaz.allow or (low in self.drugs and low not in self.name_not_drug)  # type: ignore[operator]
+            if len(self._drug_cache) > 100_000:
+                self._drug_cache.clear()
+            self._drug_cache[low] = hit
+        return hit
 
     def _never_name(self, tok: Token) -> bool:
         return tok.digit or tok.low in _STOP or len(tok.low) < 2 or self._is_drug(tok.low)
