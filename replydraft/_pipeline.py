@@ -146,7 +146,11 @@ def reject_too_long(intake_: Intake, config: DrafterConfig) -> None:
 
 
 def run_triage(msg: PortalMessage) -> Triage:
-    """The deterministic screen over the whole message and the patient's earlier messages in the thread."""
+    """The deterministic screen over the whole new message (never truncated).
+
+    Earlier thread messages are not screened: the care team has already seen them, and re-escalating an
+    old, handled red flag on every follow-up would train reviewers to ignore the escalation flag.
+    """
     return screen(msg.text)
 
 

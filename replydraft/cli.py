@@ -54,7 +54,12 @@ def _add_endpoint_flags(p: argparse.ArgumentParser) -> None:
         help="model name at --base-url; without it, a local model (qwen2.5-1.5b, smollm2) or a .gguf path",
     )
     g.add_argument("--api-key", help="API key for --base-url (default: the SDK reads OPENAI_API_KEY)")
-    g.add_argument("--timeout", type=float, default=120.0, help="seconds per model call (default 120)")
+    g.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds per model call (default: 60 for --base-url; 600 for the local CPU model)",
+    )
 
 
 @contextlib.contextmanager
@@ -69,7 +74,7 @@ def _llm(args: argparse.Namespace) -> Iterator[Any]:
             model=args.model,
             base_url=args.base_url,
             api_key=args.api_key or "not-needed",
-            timeout=args.timeout,
+            timeout=args.timeout or 60.0,
         )
         try:
             yield client
@@ -83,7 +88,7 @@ def _llm(args: argparse.Namespace) -> Iterator[Any]:
     t0 = time.perf_counter()
     with LocalModelServer(model) as server:
         _eprint(f"model ready in {time.perf_counter() - t0:.1f} s")
-        client = server.client(timeout=args.timeout)
+        client = server.client(timeout=args.timeout) if args.timeout else server.client()
         try:
             yield client
         finally:
