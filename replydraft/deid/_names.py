@@ -232,7 +232,10 @@ _POSSESSIVE = re.compile(r"\b([A-Z][a-z]+)(?:'s|’s)\b")
 _OTHER_SCRIPT = re.compile(
     r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0400-\u04ff\u0600-\u06ff\u0e00-\u0e7f]+"
 )
-_HERE = re.compile(r"(?:^|\n)\s*([^\W\d_][\w'’-]*)\s+here\b", re.IGNORECASE)
+_HERE = re.compile(
+    r"(?:^|\n)\s*([^\W\d_][\w'’-]*)\s+here\b(?!\s+(?:is|are|was|and|in|at|to|for|with))", re.IGNORECASE
+)
+_ME_COMMA = re.compile(r"\b(?:that'?s|thats|it'?s|its|this\s+is)\s+me\s*[,:-]\s*(?=\S)", re.IGNORECASE)
 _CREDENTIAL = re.compile(
     r",?\s+(?:MD|M\.D\.|DO|D\.O\.|RN|NP|FNP|FNP-C|APRN|PA|PA-C|LPN|CNM|DPM|PharmD|DDS|DMD|LCSW|PhD|CRNA|BSN|MSN)\b"
 )
@@ -542,9 +545,13 @@ class NameFinder:
             ):
                 yield (words[0].start, words[-1].end, "NAME")
         for m in _HERE.finditer(text):
+            # "major here." opening a line: the writer introducing themselves (a word-name is still a name)
             k = by_start.get(m.start(1))
-            if k is not None and self._nameish(toks[k], mode, level="weak"):
+            if k is not None and self._nameish(toks[k], mode, level="strong"):
                 yield (toks[k].start, toks[k].end, "NAME")
+        for m in _ME_COMMA.finditer(text):
+            # "that's me, Rich." / "it's me, lily"
+            yield from slot(m.end(), "NAME", "strong", max_words=2)
         for m in _CREDENTIAL.finditer(text):
             # "Jane Roe, NP": walk back over the name
             k = None
