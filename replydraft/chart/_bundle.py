@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from os import PathLike
@@ -32,6 +33,9 @@ BundleSource = str | PathLike[str] | Mapping[str, Any] | Iterable[Mapping[str, A
 
 def _now_utc() -> datetime:
     return datetime.now(timezone.utc)
+
+
+_CACHE_MAX = 256
 
 
 class FHIRBundleChart:
@@ -77,6 +81,10 @@ class FHIRBundleChart:
         self._by_patient: dict[str, list[Mapping[str, Any]]] = {}
         self._shared: list[Mapping[str, Any]] = []
         self._aliases: dict[str, str] = {}
+        # validated contexts, keyed by patient and the minute of "now" (upcoming appointments depend on
+        # it): re-validating a large Synthea record with fhir.resources costs 50-150 ms per call
+        self._cache: dict[tuple[str, str], ChartContext] = {}
+        self._cache_lock = threading.Lock()
         for bundle in _load(source):
             self._add_bundle(bundle)
 
@@ -101,12 +109,23 @@ class FHIRBundleChart:
         patient = self._patients.get(patient_id)
         if patient is None:
             raise PatientNotFoundError("no patient with this id in the bundles", resource_type="Patient")
+        now = self._current_now()
+        key = (patient_id, now.strftime("%Y-%m-%dT%H:%M%z"))
+        with self._cache_lock:
+            cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         raw = RawChart(
             patient=patient,
             resources=[*self._by_patient.get(patient_id, ()), *self._shared],
             aliases=self._aliases,
         )
-        return build_context(raw, now=self._current_now(), limits=self._limits)
+        context = build_context(raw, now=now, limits=self._limits)
+        with self._cache_lock:
+            if len(self._cache) >= _CACHE_MAX:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = context
+        return context
 
     def _current_now(self) -> datetime:
         if self._now is None:
