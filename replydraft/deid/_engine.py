@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replydraft.deid._gazetteer import gazetteers
-from replydraft.deid._known import KnownIdentifiers
-from replydraft.deid._names import EPONYM_RES, MEDICAL_END, NameFinder, fold, known_value_hits, tokenize
+from replydraft.deid._known import KnownIdentifiers, known_value_hits
+from replydraft.deid._names import EPONYM_RES, MEDICAL_END, NameFinder, fold, tokenize
 from replydraft.deid._patterns import find_structured
 from replydraft.deid._vault import _LOOSE_PLACEHOLDER_RE, PlaceholderVault
 from replydraft.errors import ConfigurationError, DeidentificationError, InvalidMessageError

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 
-__all__ = ["Gazetteers", "gazetteers"]
+__all__ = ["Gazetteers", "gazetteers", "words"]
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,11 @@ class Gazetteers:
     places: frozenset[str]
     states: frozenset[str]
     allow: frozenset[str]
+
+
+def words(text: str) -> frozenset[str]:
+    """A word list written as text (reads better than a list literal)."""
+    return frozenset(text.split())
 
 
 def _read(name: str) -> frozenset[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from replydraft.models import ChartContext
 
-__all__ = ["KnownIdentifiers", "dob_forms", "parse_date_value"]
+__all__ = ["KnownIdentifiers", "dob_forms", "known_value_hits", "parse_date_value"]
+
+Hit = tuple[int, int, str]
 
 _MONTHS = (
     "january",
@@ -314,3 +316,64 @@ class KnownIdentifiers:
             contacts=chart.get("contacts"),
             providers=chart.get("providers"),
         )
+
+
+def known_value_hits(text: str, known: KnownIdentifiers | None) -> Iterator[Hit]:
+    """Chart-known non-name identifiers however written: digits across separators, emails, DOB, addresses."""
+    if known is None:
+        return
+    digit_needles: dict[str, str] = {}
+    if known.mrn:
+        d = re.sub(r"\D", "", known.mrn)
+        if len(d) >= 4:
+            digit_needles[d] = "ID"
+            digit_needles.setdefault(d.lstrip("0") or d, "ID")
+    for p in known.phones:
+        d = re.sub(r"\D", "", p)
+        if len(d) == 11 and d.startswith("1"):
+            d = d[1:]
+        if len(d) >= 7:
+            digit_needles[d] = "PHONE"
+            digit_needles.setdefault(d[-7:], "PHONE")
+    for member_id in known.member_ids:
+        d = re.sub(r"\D", "", member_id)
+        if len(d) >= 5:
+            digit_needles[d] = "ID"
+    dob = known.dob_date
+    if dob is not None:
+        for f in (
+            f"{dob.month:02d}{dob.day:02d}{dob.year}",
+            f"{dob.month}{dob.day}{dob.year}",
+            f"{dob.month:02d}{dob.day:02d}{dob.year % 100:02d}",
+            f"{dob.year}{dob.month:02d}{dob.day:02d}",
+        ):
+            digit_needles.setdefault(f, "DATE")
+    if digit_needles:
+        for m in re.finditer(r"\d(?:[\d\s().\-/]*\d)?", text):
+            digits = re.sub(r"\D", "", m.group(0))
+            for needle, kind in digit_needles.items():
+                if needle == digits or (len(needle) >= 7 and needle in digits):
+                    yield (m.start(), m.end(), kind)
+                    break
+    low = text.casefold()
+    for e in known.emails:
+        for m in re.finditer(re.escape(e.casefold()), low):
+            yield (m.start(), m.end(), "EMAIL")
+    if dob is not None:
+        for form in dob_forms(dob):
+            pat = re.escape(form).replace(r"\ ", r"\s*").replace(",", ",?")
+            for m in re.finditer(rf"(?<![\w/]){pat}(?![\w/])", low):
+                yield (m.start(), m.end(), "DATE")
+    for a in known.addresses:
+        for part in a.split(","):
+            part = part.strip()
+            if len(part) >= 5 and re.search(r"[A-Za-z]", part):
+                for m in re.finditer(r"(?<!\w)" + re.escape(part.casefold()) + r"(?!\w)", low):
+                    yield (m.start(), m.end(), "ADDRESS")
+            elif re.fullmatch(r"\d{5}(?:-\d{4})?", part):
+                for m in re.finditer(rf"(?<!\d){part}(?!\d)", text):
+                    yield (m.start(), m.end(), "ZIP")
+        # "WI 53703" in the last part
+        for z in re.findall(r"\b\d{5}\b", a):
+            for m in re.finditer(rf"(?<!\d){z}(?!\d)", text):
+                yield (m.start(), m.end(), "ZIP")
