@@ -450,3 +450,12 @@ def test_optional_spacy_model_adds_its_entities(tmp_path: Path) -> None:
     r = Deidentifier(spacy_model=str(tmp_path / "model")).deidentify(text)
     assert r.text == "[NAME_1] called me yesterday about it"
     assert r.reidentify(r.text) == text
+
+
+def test_presidio_is_quiet_and_offline(d: Deidentifier) -> None:
+    """No stream handler left on Presidio's decision logger; e-mails validate without the network."""
+    handlers = logging.getLogger("decision_process").handlers
+    assert not any(type(h) is logging.StreamHandler for h in handlers)
+    # the suite's autouse guard fails any non-loopback connection: tldextract must use its bundled list
+    r = d.deidentify("write to rosa.delgado@example.co.uk please")
+    assert "example.co.uk" not in r.text
