@@ -213,11 +213,8 @@ def known_identifiers(msg: PortalMessage, ctx: ChartContext | None) -> KnownIden
     """The identifiers the de-identifier and the egress guard must know about."""
     known = KnownIdentifiers.from_chart(ctx) if ctx is not None else KnownIdentifiers()
     if msg.sender:
-        known = (
-            known.model_copy(update={"contacts": [*known.contacts, msg.sender]})
-            if hasattr(known, "model_copy")
-            else known
-        )
+        # a proxy who signs the message (a parent, a spouse) is an identifier too
+        known = known.replace(contacts=[*known.contacts, msg.sender])
     return known
 
 

@@ -425,3 +425,14 @@ def test_result_serialises_to_json_without_losing_fields() -> None:
     assert data["requires_review"] is True
     assert data["triage"]["intent"] == "refill"
     assert asyncio.iscoroutinefunction(AsyncDrafter.aclose)
+
+
+def test_a_proxy_sender_is_treated_as_an_identifier() -> None:
+    drafter, fake = make_drafter()
+    msg = PortalMessage(
+        text="Hello, Quennell Abernathy-Oyelaran writing for my mother about her lisinopril refill.",
+        patient_id="p1",
+        sender="Quennell Abernathy-Oyelaran",
+    )
+    drafter.draft(msg)
+    assert "abernathy" not in fake.history[0].payload_text().lower()
