@@ -28,12 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import functools
 import io
 import json
 import logging
 import os
-import re
 import statistics
 import sys
 import threading
@@ -218,38 +216,23 @@ def _validate(rows: Iterable[tuple[int, Mapping[str, Any] | EvalItem]]) -> list[
 # --------------------------------------------------------------------------- records
 
 
-_SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
-_LETTER_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+def reading_grade(text: str, language: str = "en") -> float | None:
+    """Reading grade of ``text``, offline: the same number the safety check uses.
 
-
-def reading_grade(text: str) -> float | None:
-    """Flesch-Kincaid grade level of ``text``, offline.
-
-    ``0.39 * words/sentences + 11.8 * syllables/words - 15.59``, with syllables counted by pyphen's
-    bundled hyphenation dictionary (hyphenation points + 1). textstat's own English syllable counter
-    downloads NLTK's cmudict at first use (network at run time: not allowed here); pyphen's count is
-    the fallback textstat itself uses for words missing from cmudict.
+    Delegates to :func:`replydraft.safety.reading_grade` (English: Flesch-Kincaid with pyphen syllable
+    counts, since textstat's English path downloads NLTK's cmudict at run time; Spanish: Crawford).
 
     Args:
-        text: English prose.
+        text: The draft.
+        language: ``en`` or ``es``.
 
     Returns:
-        The grade (rounded to 2 decimals), or None for fewer than 3 words.
+        The grade rounded to 2 decimals, or None for fewer than 3 words.
     """
-    words = _LETTER_WORD.findall(text)
-    if len(words) < 3:
-        return None
-    sentences = max(1, len(_SENTENCE_END.findall(text.strip() + " ")))
-    dic = _pyphen()
-    syllables = sum(len(dic.positions(w.lower())) + 1 for w in words)
-    return round(0.39 * len(words) / sentences + 11.8 * syllables / len(words) - 15.59, 2)
+    from .safety import reading_grade as _grade
 
-
-@functools.lru_cache(maxsize=1)
-def _pyphen() -> Any:
-    import pyphen  # type: ignore[import-untyped]  # ships no type information
-
-    return pyphen.Pyphen(lang="en_US")
+    grade = _grade(text, language)
+    return None if grade is None else round(grade, 2)
 
 
 def make_record(item: EvalItem, result: DraftResult) -> dict[str, Any]:
@@ -275,7 +258,7 @@ def make_record(item: EvalItem, result: DraftResult) -> dict[str, Any]:
         "draft_deidentified": result.deidentified_body,
         "draft_chars": len(body),
         "draft_words": len(body.split()),
-        "reading_grade": reading_grade(body),
+        "reading_grade": reading_grade(body, t.language),
         "has_reference": item.reference is not None,
         "rouge1_precision": None,
         "rouge1_recall": None,
