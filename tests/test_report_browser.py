@@ -174,7 +174,7 @@ def test_cli_eval_with_local_model_writes_a_report_that_renders(tmp_path: Path) 
     charts = str(root / "examples" / "charts")
     cmd = [sys.executable, "-m", "replydraft", "eval", str(dataset), "--chart", charts, "--out", str(out)]
     cmd += ["--model", TEST_MODEL, "--concurrency", "1", "--timeout", "60"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=800, env=env, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads(proc.stdout)
     assert summary["n"] == 3 and summary["status"].get("escalated") == 1
