@@ -10,14 +10,15 @@ import inspect
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from . import _pipeline as P
 from . import errors
@@ -67,8 +68,28 @@ class _Failure(Exception):
         return result
 
 
+@dataclass(frozen=True)
+class _FetchChart:
+    """I/O the steps ask the shell for: read a patient's chart."""
+
+    patient_id: str
+
+
+@dataclass(frozen=True)
+class _CallLLM:
+    """I/O the steps ask the shell for: send one request to the model."""
+
+    request: LLMRequest
+
+
+# The whole draft as one generator: it yields the I/O it needs and receives the answer (or the exception,
+# thrown back in at the yield). The sync and async shells only perform the I/O, so the two twins cannot
+# drift apart in behaviour.
+Steps = Generator[_FetchChart | _CallLLM, Any, DraftResult]
+
+
 class _Base:
-    """Construction and the pure parts shared by both twins."""
+    """Construction and the steps shared by both twins."""
 
     def __init__(
         self,
@@ -126,6 +147,100 @@ class _Base:
             result.latency_ms,
         )
         return result
+
+    def _steps(self, message: MessageInput, patient_id: str | None) -> Steps:
+        started = time.perf_counter()
+        triage: Triage | None = None
+        try:
+            timer = P.Timer()
+            with timer.stage("intake"):
+                intake = self._intake(message, patient_id)
+            msg = intake.message
+            with timer.stage("triage"):
+                triage = P.run_triage(msg)
+            if triage.urgency is Urgency.EMERGENCY:
+                # an emergency is never held up by a chart problem: escalate without the chart
+                ctx: ChartContext | None = None
+                chart_flags: tuple[Flag, ...] = ()
+                if self.chart is not None and msg.patient_id:
+                    try:
+                        with timer.stage("chart"):
+                            ctx = yield _FetchChart(msg.patient_id)
+                        chart_flags = _chart_flags(ctx)
+                    except errors.ChartError as exc:
+                        chart_flags = (
+                            Flag(
+                                code="chart_unavailable",
+                                severity="warning",
+                                message=f"Chart not read: {exc.code}.",
+                            ),
+                        )
+                result = P.escalate(
+                    msg,
+                    triage,
+                    ctx,
+                    intake_flags=intake.flags,
+                    chart_flags=chart_flags,
+                    prompts=self.prompts,
+                    config=self.config,
+                    timer=timer,
+                )
+                return self._record(result)
+            P.reject_too_long(intake, self.config)
+            ctx = None
+            if self.chart is not None and msg.patient_id:
+                with timer.stage("chart"):
+                    ctx = yield _FetchChart(msg.patient_id)
+            prepared = P.prepare(
+                msg,
+                triage,
+                ctx,
+                deidentifier=self.deidentifier,
+                prompts=self.prompts,
+                config=self.config,
+                timer=timer,
+            )
+            responses: list[LLMResponse] = []
+            output: P.DraftOutput | None = None
+            request = prepared.request
+            try:
+                for attempt in Retrying(**_retrying_kwargs(self.config)):
+                    with attempt:
+                        # the last line of defence, immediately before anything leaves the process
+                        prepared.guard.check(request.payload_text())
+                        with timer.stage("llm"):
+                            response = yield _CallLLM(request)
+                        responses.append(response)
+                        try:
+                            output = P.parse_output(response)
+                        except P.InvalidOutput as bad:
+                            request = P.reask_request(prepared, bad, self.prompts, self.config)
+                            raise
+            except P.InvalidOutput as bad:
+                raise P.output_error(bad, len(responses)) from None
+            assert output is not None
+            result = P.finish(
+                prepared,
+                output,
+                responses,
+                intake_flags=intake.flags,
+                chart_flags=_chart_flags(ctx),
+                config=self.config,
+                timer=timer,
+                model=self._model_name(responses),
+            )
+            return self._record(result)
+        except Exception as exc:
+            raise _Failure(exc, triage, message, started) from exc
+
+    def _record_failure(self, failure: _Failure) -> DraftResult:
+        result = failure.to_result(None)
+        try:
+            return self._record(result)
+        except errors.ReplyDraftError:
+            # the audit sink itself failed: still return the failed result, never lose the message
+            flag = Flag(code="audit_failed", severity="blocking", message="The audit event was not recorded.")
+            return result.model_copy(update={"flags": (*result.flags, flag)})
 
 
 def _chart_flags(ctx: ChartContext | None) -> tuple[Flag, ...]:
@@ -217,6 +332,7 @@ class Drafter(_Base):
         try:
             return self._draft(message, patient_id)
         except _Failure as failure:
+            self._record_failure(failure)  # the audit trail has one event per draft, failed ones too
             raise failure.exc from failure.exc.__cause__
 
     def draft_many(
@@ -240,94 +356,29 @@ class Drafter(_Base):
             try:
                 return self._draft(item, None)
             except _Failure as failure:
-                return self._record(failure.to_result(None))
+                return self._record_failure(failure)
 
         with ThreadPoolExecutor(max_workers=min(concurrency, max(1, len(items)))) as pool:
             return list(pool.map(one, items))
 
     def _draft(self, message: MessageInput, patient_id: str | None) -> DraftResult:
-        started = time.perf_counter()
-        triage: Triage | None = None
-        try:
-            timer = P.Timer()
-            with timer.stage("intake"):
-                intake = self._intake(message, patient_id)
-            msg = intake.message
-            with timer.stage("triage"):
-                triage = P.run_triage(msg)
-            if triage.urgency is Urgency.EMERGENCY:
-                ctx, chart_flags = self._chart_for_escalation(msg, timer)
-                result = P.escalate(
-                    msg,
-                    triage,
-                    ctx,
-                    intake_flags=intake.flags,
-                    chart_flags=chart_flags,
-                    prompts=self.prompts,
-                    config=self.config,
-                    timer=timer,
-                )
-                return self._record(result)
-            P.reject_too_long(intake, self.config)
-            with timer.stage("chart"):
-                ctx = self.chart.get_context(msg.patient_id) if self.chart and msg.patient_id else None
-            prepared = P.prepare(
-                msg,
-                triage,
-                ctx,
-                deidentifier=self.deidentifier,
-                prompts=self.prompts,
-                config=self.config,
-                timer=timer,
-            )
-            output, responses = self._ask(prepared, timer)
-            result = P.finish(
-                prepared,
-                output,
-                responses,
-                intake_flags=intake.flags,
-                chart_flags=_chart_flags(ctx),
-                config=self.config,
-                timer=timer,
-                model=self._model_name(responses),
-            )
-            return self._record(result)
-        except Exception as exc:
-            raise _Failure(exc, triage, message, started) from exc
-
-    def _chart_for_escalation(
-        self, msg: PortalMessage, timer: P.Timer
-    ) -> tuple[ChartContext | None, tuple[Flag, ...]]:
-        # an emergency is never held up by a chart problem: escalate without the chart
-        if not (self.chart and msg.patient_id):
-            return None, ()
-        try:
-            with timer.stage("chart"):
-                ctx = self.chart.get_context(msg.patient_id)
-        except errors.ChartError as exc:
-            return None, (
-                Flag(code="chart_unavailable", severity="warning", message=f"Chart not read: {exc.code}."),
-            )
-        return ctx, _chart_flags(ctx)
-
-    def _ask(self, prepared: P.Prepared, timer: P.Timer) -> tuple[P.DraftOutput, list[LLMResponse]]:
-        responses: list[LLMResponse] = []
-        request: LLMRequest = prepared.request
-        try:
-            for attempt in Retrying(**_retrying_kwargs(self.config)):
-                with attempt:
-                    prepared.guard.check(request.payload_text())
-                    with timer.stage("llm"):
-                        response = self.llm.complete(request)
-                    responses.append(response)
-                    try:
-                        return P.parse_output(response), responses
-                    except P.InvalidOutput as bad:
-                        request = P.reask_request(prepared, bad, self.prompts, self.config)
-                        raise
-        except P.InvalidOutput as bad:
-            raise P.output_error(bad, len(responses)) from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        steps = self._steps(message, patient_id)
+        reply: Any = None
+        error: Exception | None = None
+        while True:
+            try:
+                op = steps.throw(error) if error is not None else steps.send(reply)
+            except StopIteration as done:
+                result: DraftResult = done.value
+                return result
+            reply, error = None, None
+            try:
+                if isinstance(op, _FetchChart):
+                    reply = self.chart.get_context(op.patient_id)
+                else:
+                    reply = self.llm.complete(op.request)
+            except Exception as exc:  # handed back to the steps, which decide (escalation survives it)
+                error = exc
 
     def close(self) -> None:
         """Close the LLM client, the chart source and the audit sink, where they can be closed."""
@@ -410,6 +461,7 @@ class AsyncDrafter(_Base):
         try:
             return await self._draft(message, patient_id)
         except _Failure as failure:
+            self._record_failure(failure)  # the audit trail has one event per draft, failed ones too
             raise failure.exc from failure.exc.__cause__
 
     async def draft_many(
@@ -425,7 +477,7 @@ class AsyncDrafter(_Base):
                 try:
                     return await self._draft(item, None)
                 except _Failure as failure:
-                    return self._record(failure.to_result(None))
+                    return self._record_failure(failure)
 
         return list(await asyncio.gather(*(one(m) for m in messages)))
 
@@ -438,87 +490,23 @@ class AsyncDrafter(_Base):
         return await asyncio.to_thread(get, patient_id)
 
     async def _draft(self, message: MessageInput, patient_id: str | None) -> DraftResult:
-        started = time.perf_counter()
-        triage: Triage | None = None
-        try:
-            timer = P.Timer()
-            with timer.stage("intake"):
-                intake = self._intake(message, patient_id)
-            msg = intake.message
-            with timer.stage("triage"):
-                triage = P.run_triage(msg)
-            if triage.urgency is Urgency.EMERGENCY:
-                ctx, chart_flags = await self._chart_for_escalation(msg, timer)
-                result = P.escalate(
-                    msg,
-                    triage,
-                    ctx,
-                    intake_flags=intake.flags,
-                    chart_flags=chart_flags,
-                    prompts=self.prompts,
-                    config=self.config,
-                    timer=timer,
-                )
-                return self._record(result)
-            P.reject_too_long(intake, self.config)
-            with timer.stage("chart"):
-                ctx = await self._get_context(msg.patient_id) if self.chart and msg.patient_id else None
-            prepared = P.prepare(
-                msg,
-                triage,
-                ctx,
-                deidentifier=self.deidentifier,
-                prompts=self.prompts,
-                config=self.config,
-                timer=timer,
-            )
-            output, responses = await self._ask(prepared, timer)
-            result = P.finish(
-                prepared,
-                output,
-                responses,
-                intake_flags=intake.flags,
-                chart_flags=_chart_flags(ctx),
-                config=self.config,
-                timer=timer,
-                model=self._model_name(responses),
-            )
-            return self._record(result)
-        except Exception as exc:
-            raise _Failure(exc, triage, message, started) from exc
-
-    async def _chart_for_escalation(
-        self, msg: PortalMessage, timer: P.Timer
-    ) -> tuple[ChartContext | None, tuple[Flag, ...]]:
-        if not (self.chart and msg.patient_id):
-            return None, ()
-        try:
-            with timer.stage("chart"):
-                ctx = await self._get_context(msg.patient_id)
-        except errors.ChartError as exc:
-            return None, (
-                Flag(code="chart_unavailable", severity="warning", message=f"Chart not read: {exc.code}."),
-            )
-        return ctx, _chart_flags(ctx)
-
-    async def _ask(self, prepared: P.Prepared, timer: P.Timer) -> tuple[P.DraftOutput, list[LLMResponse]]:
-        responses: list[LLMResponse] = []
-        request: LLMRequest = prepared.request
-        try:
-            async for attempt in AsyncRetrying(**_retrying_kwargs(self.config)):
-                with attempt:
-                    prepared.guard.check(request.payload_text())
-                    with timer.stage("llm"):
-                        response = await self.llm.complete(request)
-                    responses.append(response)
-                    try:
-                        return P.parse_output(response), responses
-                    except P.InvalidOutput as bad:
-                        request = P.reask_request(prepared, bad, self.prompts, self.config)
-                        raise
-        except P.InvalidOutput as bad:
-            raise P.output_error(bad, len(responses)) from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        steps = self._steps(message, patient_id)
+        reply: Any = None
+        error: Exception | None = None
+        while True:
+            try:
+                op = steps.throw(error) if error is not None else steps.send(reply)
+            except StopIteration as done:
+                result: DraftResult = done.value
+                return result
+            reply, error = None, None
+            try:
+                if isinstance(op, _FetchChart):
+                    reply = await self._get_context(op.patient_id)
+                else:
+                    reply = await self.llm.complete(op.request)
+            except Exception as exc:  # handed back to the steps, which decide (escalation survives it)
+                error = exc
 
     async def aclose(self) -> None:
         """Close the LLM client, the chart source and the audit sink, where they can be closed."""
