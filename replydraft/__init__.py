@@ -30,16 +30,19 @@ if TYPE_CHECKING:
     from .chart import (
         AsyncChartSource,
         AsyncFHIRChart,
+        BearerAuth,
         ChartSource,
         FHIRBundleChart,
         FHIRChart,
         InMemoryChart,
+        SMARTBackendAuth,
     )
     from .config import DrafterConfig
-    from .deid import Deidentifier, KnownIdentifiers
+    from .deid import Deidentifier, DeidResult, KnownIdentifiers
     from .drafter import AsyncDrafter, Drafter
-    from .evaluate import EvalRun, evaluate
+    from .evaluate import EvalRun, aevaluate, evaluate
     from .llm import AsyncLLMClient, LLMClient
+    from .local import LocalModelServer
     from .models import (
         ChartContext,
         Citation,
@@ -63,9 +66,11 @@ __all__ = [
     "AsyncOpenAIClient",
     "AuditEvent",
     "AuditSink",
+    "BearerAuth",
     "ChartContext",
     "ChartSource",
     "Citation",
+    "DeidResult",
     "Deidentifier",
     "DraftResult",
     "Drafter",
@@ -80,18 +85,26 @@ __all__ = [
     "JSONLAuditSink",
     "KnownIdentifiers",
     "LLMClient",
+    "LocalModelServer",
     "OpenAIClient",
     "PortalMessage",
+    "SMARTBackendAuth",
     "SafetyConfig",
     "SignedReply",
     "Triage",
     "Urgency",
+    "aevaluate",
     "evaluate",
     "screen",
 ]
 
 _WHERE = {
     "AuditEvent": "audit",
+    "BearerAuth": "chart",
+    "SMARTBackendAuth": "chart",
+    "DeidResult": "deid",
+    "aevaluate": "evaluate",
+    "LocalModelServer": "local",
     "AuditSink": "audit",
     "InMemoryAuditSink": "audit",
     "JSONLAuditSink": "audit",

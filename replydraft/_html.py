@@ -57,7 +57,8 @@ def _badge(text: str, kind: str) -> str:
 
 
 class _DeidLike(Protocol):
-    text: str
+    @property
+    def text(self) -> str: ...
 
     @property
     def spans(self) -> Sequence[Any]: ...

@@ -22,7 +22,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from . import _pipeline as P
 from . import errors
-from .audit import AuditSink, draft_event
+from .audit import AuditSink, check_salt, draft_event
 from .chart import AsyncChartSource, ChartSource
 from .config import DrafterConfig
 from .deid import Deidentifier
@@ -114,6 +114,8 @@ class _Base:
         self.config = config or DrafterConfig()
         self.deidentifier = deidentifier or Deidentifier(redact_providers=self.config.redact_providers)
         self.prompts = PromptLibrary(prompt_dir)
+        if audit_salt is not None:
+            check_salt(audit_salt)  # fail at construction, not at the first draft
         self.audit = audit
         # a per-process random salt keeps audit hashes unlinkable across runs unless the caller pins one
         self.audit_salt = audit_salt if audit_salt is not None else secrets.token_bytes(32)

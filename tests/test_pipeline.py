@@ -436,3 +436,15 @@ def test_a_proxy_sender_is_treated_as_an_identifier() -> None:
     )
     drafter.draft(msg)
     assert "abernathy" not in fake.history[0].payload_text().lower()
+
+
+def test_short_audit_salt_fails_at_construction() -> None:
+    with pytest.raises(errors.ConfigurationError):
+        Drafter(llm=FakeLLM(), audit_salt=b"short")
+
+
+def test_deid_result_displays_in_a_notebook_without_originals() -> None:
+    from replydraft.deid import Deidentifier
+
+    html = Deidentifier().deidentify("Hi, this is Maria Lopez, call 608-555-0142")._repr_html_()
+    assert "PHONE" in html and "608-555-0142" not in html

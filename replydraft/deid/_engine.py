@@ -87,6 +87,12 @@ class DeidResult:
         """Restore the originals in ``draft_text`` (same as ``self.vault.reidentify``)."""
         return self.vault.reidentify(draft_text)
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the de-identified text with typed placeholders highlighted (no originals)."""
+        from .._html import render_deid_result
+
+        return render_deid_result(self)
+
 
 class Deidentifier:
     """Replace PHI in portal messages and chart lines with typed, numbered, reversible placeholders.
