@@ -60,6 +60,12 @@ def _add_endpoint_flags(p: argparse.ArgumentParser) -> None:
         default=None,
         help="seconds per model call (default: 60 for --base-url; 600 for the local CPU model)",
     )
+    g.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="local model: CPU threads (default: all cores; use 1 on a machine busy with other work)",
+    )
 
 
 @contextlib.contextmanager
@@ -86,7 +92,7 @@ def _llm(args: argparse.Namespace) -> Iterator[Any]:
     model = args.model or DEFAULT_DEMO_MODEL
     _eprint(f"starting local model {model} (in-process, 127.0.0.1 only) ...")
     t0 = time.perf_counter()
-    with LocalModelServer(model) as server:
+    with LocalModelServer(model, threads=args.threads) as server:
         _eprint(f"model ready in {time.perf_counter() - t0:.1f} s")
         client = server.client(timeout=args.timeout) if args.timeout else server.client()
         try:
