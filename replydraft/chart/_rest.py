@@ -27,7 +27,6 @@ from replydraft.errors import (
     ChartDataError,
     ChartError,
     ChartServerError,
-    ChartTimeoutError,
     PatientNotFoundError,
 )
 from replydraft.models import ChartContext
@@ -127,34 +126,16 @@ class FHIRChart(_FHIRBase):
     ) -> Mapping[str, Any]:
         for attempt in (1, 2):
             token = self._auth.token(self._client, self.base_url) if self._auth is not None else None
-            try:
+            with self._transport_errors(resource_type):
                 response = self._client.get(
                     url,
                     params=list(params) if params else None,
                     headers=self._headers(token),
                     timeout=self._timeout,
                 )
-            except httpx.TimeoutException as exc:
-                raise ChartTimeoutError(
-                    "the FHIR server did not answer in time", resource_type=resource_type
-                ) from exc
-            except httpx.HTTPError as exc:
-                raise ChartServerError(
-                    "could not reach the FHIR server", resource_type=resource_type
-                ) from exc
-            if (
-                response.status_code == 401
-                and attempt == 1
-                and token
-                and self._auth
-                and self._auth.refreshable
-            ):
-                logger.info("401 from the FHIR server: refreshing the token once")
-                self._auth.invalidate(token)
-                continue
-            if response.status_code >= 400:
-                raise self._error_for(response, resource_type, read=read)
-            return self._json(response, resource_type)
+            body = self._handle(response, resource_type, read=read, token=token, retry_allowed=attempt == 1)
+            if body is not None:
+                return body
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _search(self, search: _Search) -> _Collected:
@@ -314,34 +295,16 @@ class AsyncFHIRChart(_FHIRBase):
     ) -> Mapping[str, Any]:
         for attempt in (1, 2):
             token = await self._auth.atoken(self._client, self.base_url) if self._auth is not None else None
-            try:
+            with self._transport_errors(resource_type):
                 response = await self._client.get(
                     url,
                     params=list(params) if params else None,
                     headers=self._headers(token),
                     timeout=self._timeout,
                 )
-            except httpx.TimeoutException as exc:
-                raise ChartTimeoutError(
-                    "the FHIR server did not answer in time", resource_type=resource_type
-                ) from exc
-            except httpx.HTTPError as exc:
-                raise ChartServerError(
-                    "could not reach the FHIR server", resource_type=resource_type
-                ) from exc
-            if (
-                response.status_code == 401
-                and attempt == 1
-                and token
-                and self._auth
-                and self._auth.refreshable
-            ):
-                logger.info("401 from the FHIR server: refreshing the token once")
-                self._auth.invalidate(token)
-                continue
-            if response.status_code >= 400:
-                raise self._error_for(response, resource_type, read=read)
-            return self._json(response, resource_type)
+            body = self._handle(response, resource_type, read=read, token=token, retry_allowed=attempt == 1)
+            if body is not None:
+                return body
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _search(self, search: _Search) -> _Collected:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -20,6 +21,7 @@ from replydraft.errors import (
     ChartAuthError,
     ChartError,
     ChartServerError,
+    ChartTimeoutError,
     ConfigurationError,
     PatientNotFoundError,
 )
@@ -186,6 +188,37 @@ class _FHIRBase:
                 ]
             )
         return None
+
+    @staticmethod
+    @contextmanager
+    def _transport_errors(resource_type: str) -> Iterator[None]:
+        """Map httpx transport failures (shared by both twins) to typed chart errors."""
+        try:
+            yield
+        except httpx.TimeoutException as exc:
+            raise ChartTimeoutError(
+                "the FHIR server did not answer in time", resource_type=resource_type
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise ChartServerError("could not reach the FHIR server", resource_type=resource_type) from exc
+
+    def _handle(
+        self,
+        response: httpx.Response,
+        resource_type: str,
+        *,
+        read: bool,
+        token: str | None,
+        retry_allowed: bool,
+    ) -> Mapping[str, Any] | None:
+        """The parsed body; None when a 401 should be retried once with a fresh token."""
+        if response.status_code == 401 and retry_allowed and token and self._auth and self._auth.refreshable:
+            logger.info("401 from the FHIR server: refreshing the token once")
+            self._auth.invalidate(token)
+            return None
+        if response.status_code >= 400:
+            raise self._error_for(response, resource_type, read=read)
+        return self._json(response, resource_type)
 
     def _error_for(self, response: httpx.Response, resource_type: str, *, read: bool) -> ChartError:
         codes = _issue_codes(response)
