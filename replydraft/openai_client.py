@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import openai
 
@@ -242,6 +242,44 @@ def _construction_error(exc: openai.OpenAIError) -> ConfigurationError:
     )
 
 
+_SDK = TypeVar("_SDK", openai.OpenAI, openai.AsyncOpenAI)
+
+
+def _sdk_client(
+    sdk: type[_SDK],
+    wrong: type[openai.OpenAI | openai.AsyncOpenAI],
+    wrong_message: str,
+    client: _SDK | None,
+    *,
+    base_url: str | None,
+    api_key: str | None,
+    timeout: float,
+    max_retries: int,
+    http_client: Any,
+    organization: str | None,
+    default_headers: Mapping[str, str] | None,
+) -> tuple[_SDK, bool]:
+    """The SDK client both twins wrap, and whether the wrapper owns (and so closes) it."""
+    _build_check(client, base_url, api_key, http_client, organization, default_headers)
+    if client is not None:
+        if isinstance(client, wrong):
+            raise ConfigurationError(wrong_message)
+        return client, False
+    try:
+        made = sdk(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+            organization=organization,
+            default_headers=default_headers,
+        )
+    except openai.OpenAIError as exc:
+        raise _construction_error(exc) from exc
+    return made, True
+
+
 class OpenAIClient(_ClientCore):
     """Synchronous client for any OpenAI-compatible chat-completion endpoint.
 
@@ -301,26 +339,19 @@ class OpenAIClient(_ClientCore):
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(model, structured)
-        _build_check(client, base_url, api_key, http_client, organization, default_headers)
-        if client is not None:
-            if isinstance(client, openai.AsyncOpenAI):
-                raise ConfigurationError("OpenAIClient needs openai.OpenAI; use AsyncOpenAIClient")
-            self._client = client
-            self._owns_client = False
-        else:
-            try:
-                self._client = openai.OpenAI(
-                    api_key=api_key,
-                    base_url=base_url,
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    http_client=http_client,
-                    organization=organization,
-                    default_headers=default_headers,
-                )
-            except openai.OpenAIError as exc:
-                raise _construction_error(exc) from exc
-            self._owns_client = True
+        self._client, self._owns_client = _sdk_client(
+            openai.OpenAI,
+            openai.AsyncOpenAI,
+            "OpenAIClient needs openai.OpenAI; use AsyncOpenAIClient",
+            client,
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+            organization=organization,
+            default_headers=default_headers,
+        )
 
     def __repr__(self) -> str:
         return f"OpenAIClient(model={self._model!r}, base_url={str(self._client.base_url)!r})"
@@ -418,26 +449,19 @@ class AsyncOpenAIClient(_ClientCore):
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(model, structured)
-        _build_check(client, base_url, api_key, http_client, organization, default_headers)
-        if client is not None:
-            if isinstance(client, openai.OpenAI):
-                raise ConfigurationError("AsyncOpenAIClient needs openai.AsyncOpenAI; use OpenAIClient")
-            self._client = client
-            self._owns_client = False
-        else:
-            try:
-                self._client = openai.AsyncOpenAI(
-                    api_key=api_key,
-                    base_url=base_url,
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    http_client=http_client,
-                    organization=organization,
-                    default_headers=default_headers,
-                )
-            except openai.OpenAIError as exc:
-                raise _construction_error(exc) from exc
-            self._owns_client = True
+        self._client, self._owns_client = _sdk_client(
+            openai.AsyncOpenAI,
+            openai.OpenAI,
+            "AsyncOpenAIClient needs openai.AsyncOpenAI; use OpenAIClient",
+            client,
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+            organization=organization,
+            default_headers=default_headers,
+        )
 
     def __repr__(self) -> str:
         return f"AsyncOpenAIClient(model={self._model!r}, base_url={str(self._client.base_url)!r})"
