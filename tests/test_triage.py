@@ -189,6 +189,7 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout2.jsonl",
         "triage_heldout3.jsonl",
         "triage_heldout4.jsonl",
+        "triage_heldout11.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -257,3 +258,39 @@ def test_prefix_gates_agree_with_full_scan_on_shuffled_words(words: list[str]) -
     ungated = dataclasses.replace(rules, gates=dict.fromkeys(rules.gates))
     text = " ".join(words)
     assert screen(text, rules=rules) == screen(text, rules=ungated)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # sweating with breathlessness or left-arm pain reads as cardiac, even if called "heartburn"
+        ("indigestion after shoveling snow, now im drenched in sweat and cant take a deep breath", "emergency"),
+        ("broke out in a cold sweat and my left arm hurts, probably nothing", "emergency"),
+        # a stated overdose plan needs no word like "suicide"
+        ("i have a month of my oxy left and tonight im going to take them all", "emergency"),
+        ("been stashing my xanax for weeks and i feel hopeless", "emergency"),
+        # collapse during exercise
+        ("my daughter collapsed during soccer practice, she came to after a minute", "emergency"),
+        # Celsius fever in a young infant, Spanish
+        ("mi nena tiene 6 semanas y tiene 38,5 rectal", "emergency"),
+        # urgent, not emergency
+        ("im 30 weeks pregnant and it burns when i pee", "urgent"),
+        ("my eye hurts a lot and the light bothers it, i wear contacts", "urgent"),
+        ("spilled boiling water on my forearm, there is a blister the size of an egg", "urgent"),
+        ("had my baby 4 weeks ago and i cry every day, i feel like a bad mom", "urgent"),
+        ("ran out of my suboxone 2 days ago and im achy and yawning nonstop", "urgent"),
+        ("my 4 year old pushed a pea up his nose and we cant get it out", "urgent"),
+        # figurative or past: routine
+        ("i overdosed on pizza this weekend, is my cholesterol going to be bad", "routine"),
+        ("my shoulder seized up at the gym, its stiff today. ice or heat?", "routine"),
+        ("she had a seizure with a fever when she was 2, none since. is she due for her shots", "routine"),
+    ],
+)
+def test_general_red_flag_categories_and_figurative_use(text: str, level: str) -> None:
+    t = screen(text)
+    if level == "urgent":
+        # an urgent rule must fire; the statistical second screen may still raise the level
+        assert t.urgency is not Urgency.ROUTINE
+        assert any(r.startswith("urgent.") for r in t.reasons)
+    else:
+        assert t.urgency.value == level
