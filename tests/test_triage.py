@@ -264,7 +264,7 @@ def test_prefix_gates_agree_with_full_scan_on_shuffled_words(words: list[str]) -
     ("text", "level"),
     [
         # sweating with breathlessness or left-arm pain reads as cardiac, even if called "heartburn"
-        ("indigestion after shoveling snow, now im drenched in sweat and cant take a deep breath", "emergency"),
+        ("indigestion after shoveling, now im drenched in sweat and cant take a deep breath", "emergency"),
         ("broke out in a cold sweat and my left arm hurts, probably nothing", "emergency"),
         # a stated overdose plan needs no word like "suicide"
         ("i have a month of my oxy left and tonight im going to take them all", "emergency"),
