@@ -59,7 +59,7 @@ def _appointment(aid: str, start: datetime, status: str, patient: str = "Patient
 
 def _small_bundle() -> dict[str, Any]:
     """The US Core sample (fixed ids, all PUT) plus appointments: upcoming, past and cancelled."""
-    bundle = json.loads(SMALL.read_text(encoding="utf-8"))
+    bundle: dict[str, Any] = json.loads(SMALL.read_text(encoding="utf-8"))
     bundle["entry"] += [
         _appointment("appt-next", NOW + timedelta(days=5), "booked"),
         _appointment("appt-later", NOW + timedelta(days=40), "booked"),
@@ -181,7 +181,7 @@ def test_operation_outcome_becomes_a_typed_error(server: dict[str, Any]) -> None
         FHIRChart(server["server"].base_url, auth=_static(), now=NOW) as chart,
         pytest.raises(ChartServerError) as info,
     ):
-        chart._get(f"{chart.base_url}/Observation", [("date", "garbage")], "Observation")
+        chart._get(f"{chart.base_url}/Observation", [("date", "garbage")], "Observation", None)
     assert info.value.status_code == 400
     assert info.value.issue_codes == ("value",)
     assert info.value.resource_type == "Observation"

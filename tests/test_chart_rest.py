@@ -7,7 +7,7 @@ import inspect
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -48,6 +48,7 @@ CONDITION = {
 BAD_CONDITION = {**CONDITION, "id": "c2", "clinicalStatuss": {"coding": [{"code": "active"}]}}
 
 Handler = Callable[[httpx.Request], httpx.Response]
+AsyncHandler = Callable[[httpx.Request], Coroutine[None, None, httpx.Response]]
 
 
 def bundle(*resources: dict[str, Any], next_url: str | None = None) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def sync_chart(handler: Handler, **kw: Any) -> FHIRChart:
     return FHIRChart(BASE, now=NOW, http_client=httpx.Client(transport=httpx.MockTransport(handler)), **kw)
 
 
-def async_chart(handler: Handler, **kw: Any) -> AsyncFHIRChart:
+def async_chart(handler: Handler | AsyncHandler, **kw: Any) -> AsyncFHIRChart:
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     return AsyncFHIRChart(BASE, now=NOW, http_client=client, **kw)
 
@@ -157,6 +158,48 @@ async def test_async_searches_run_concurrently() -> None:
 
     async with async_chart(handler) as chart:
         assert (await chart.get_context("p1")).patient.id == "p1"
+
+
+def test_sync_medication_reads_overlap_the_slower_searches() -> None:
+    # the lab search answers only after the un-included Medication was requested: a client that
+    # resolves references after every search has finished would wait out the 10 s here and fail
+    medication_read = threading.Event()
+    saw_it: list[bool] = []
+    inner = fake_ehr({"MedicationRequest": [MED_REQ]})
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/Medication/m1"):
+            medication_read.set()
+        elif request.url.path.endswith("/Observation") and "laboratory" in str(request.url):
+            saw_it.append(medication_read.wait(timeout=10))
+        return inner(request)
+
+    with sync_chart(handler) as chart:
+        ctx = chart.get_context("p1")
+    assert saw_it == [True]
+    assert [m.name for m in ctx.medications] == ["Lisinopril 10 MG Oral Tablet"]
+
+
+async def test_async_medication_reads_overlap_the_slower_searches() -> None:
+    medication_read = asyncio.Event()
+    saw_it: list[bool] = []
+    inner = fake_ehr({"MedicationRequest": [MED_REQ]})
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/Medication/m1"):
+            medication_read.set()
+        elif request.url.path.endswith("/Observation") and "laboratory" in str(request.url):
+            try:
+                await asyncio.wait_for(medication_read.wait(), timeout=10)
+                saw_it.append(True)
+            except asyncio.TimeoutError:
+                saw_it.append(False)
+        return inner(request)
+
+    async with async_chart(handler) as chart:
+        ctx = await chart.get_context("p1")
+    assert saw_it == [True]
+    assert [m.name for m in ctx.medications] == ["Lisinopril 10 MG Oral Tablet"]
 
 
 def test_searches_ask_for_the_fhir_semantics() -> None:
@@ -384,6 +427,108 @@ async def test_a_hanging_server_times_out_async(silent_server: str) -> None:
     async with AsyncFHIRChart(silent_server, timeout=0.3, now=NOW) as chart:
         with pytest.raises(ChartTimeoutError):
             await chart.get_context("p1")
+
+
+# --------------------------------------------------------------------------- deadline
+
+
+def test_deadline_ends_a_get_context_whose_server_never_answers() -> None:
+    # MockTransport has no socket timeouts, so only the deadline can end this wait
+    release = threading.Event()
+
+    def stuck(request: httpx.Request) -> httpx.Response:
+        release.wait(timeout=30)
+        return fake_ehr()(request)
+
+    chart = sync_chart(stuck, deadline=0.3)
+    try:
+        with pytest.raises(ChartTimeoutError, match="deadline") as info:
+            chart.get_context("p1")
+        assert info.value.retryable
+    finally:
+        release.set()
+        chart.close()
+
+
+async def test_deadline_ends_a_get_context_whose_server_never_answers_async() -> None:
+    requests: list[httpx.Request] = []
+
+    async def stuck(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        await asyncio.sleep(30)
+        return fake_ehr()(request)
+
+    async with async_chart(stuck, deadline=0.3) as chart:
+        with pytest.raises(ChartTimeoutError, match="deadline") as info:
+            await chart.get_context("p1")
+    assert info.value.retryable
+    assert len(requests) == 9  # every search had started: the deadline cancelled them, not a queue
+
+
+def _endless_page(calls: list[int], request: httpx.Request) -> httpx.Response | None:
+    """Every Condition page links to one more."""
+    if not request.url.path.endswith("/Condition"):
+        return None
+    calls.append(1)
+    n = len(calls)
+    page = bundle({**CONDITION, "id": f"c{n}"}, next_url=f"{BASE}/Condition?page={n + 1}")
+    return httpx.Response(200, json=page)
+
+
+def test_deadline_covers_paging_and_stops_the_worker_threads() -> None:
+    calls: list[int] = []
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        time.sleep(0.02)
+        return _endless_page(calls, request) or fake_ehr()(request)
+
+    chart = sync_chart(slow, page_cap=500, deadline=0.3)
+    with pytest.raises(ChartTimeoutError, match="deadline"):
+        chart.get_context("p1")
+    at_deadline = len(calls)
+    chart.close()  # waits for the worker threads
+    # a thread may finish the page it was fetching, but starts no new one past the deadline
+    assert len(calls) <= at_deadline + 1
+    assert at_deadline < 500
+
+
+async def test_deadline_covers_paging_async() -> None:
+    calls: list[int] = []
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.02)
+        return _endless_page(calls, request) or fake_ehr()(request)
+
+    async with async_chart(slow, page_cap=500, deadline=0.3) as chart:
+        with pytest.raises(ChartTimeoutError, match="deadline"):
+            await chart.get_context("p1")
+        at_deadline = len(calls)
+        await asyncio.sleep(0.1)
+    assert len(calls) == at_deadline  # the paging task was cancelled
+    assert at_deadline < 500
+
+
+def test_deadline_over_a_real_socket_clips_each_request_timeout(silent_server: str) -> None:
+    # the per-request timeout alone would wait 60 s; the deadline ends the wait and the requests
+    chart = FHIRChart(silent_server, timeout=60, deadline=0.3, now=NOW)
+    with pytest.raises(ChartTimeoutError):
+        chart.get_context("p1")
+    chart.close()  # returns once every worker's clipped request has timed out
+
+
+async def test_no_deadline_still_reads_the_chart() -> None:
+    with sync_chart(fake_ehr({"Condition": [CONDITION]}), deadline=None) as chart:
+        assert [p.citation_id for p in chart.get_context("p1").problems] == ["Condition/c1"]
+    async with async_chart(fake_ehr({"Condition": [CONDITION]}), deadline=None) as achart:
+        assert [p.citation_id for p in (await achart.get_context("p1")).problems] == ["Condition/c1"]
+
+
+@pytest.mark.parametrize("deadline", [0, -1.0, float("nan"), float("inf")])
+def test_a_deadline_must_be_a_positive_number(deadline: float) -> None:
+    with pytest.raises(ConfigurationError):
+        FHIRChart(BASE, deadline=deadline)
+    with pytest.raises(ConfigurationError):
+        AsyncFHIRChart(BASE, deadline=deadline)
 
 
 async def test_a_closed_chart_says_so() -> None:

@@ -6,7 +6,11 @@ and context assembly (:mod:`replydraft.chart._parse`, shared with the bundle ada
 
 For one patient the Patient read and the searches run concurrently: ``asyncio.gather`` in the async
 twin, a small thread pool in the sync twin (httpx.Client is thread-safe, and a thread per search is
-the only way to overlap blocking calls without an event loop, which notebooks already own).
+the only way to overlap blocking calls without an event loop, which notebooks already own). The
+Medications a server did not ``_include`` are read as soon as the MedicationRequest search returns,
+overlapping the slower searches (the Observation searches usually are). One ``deadline`` bounds the
+whole get_context: each request's timeout is clipped to what is left of it, and the caller stops
+waiting when it passes.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -34,6 +38,7 @@ from replydraft.models import ChartContext
 from ._auth import ChartAuth
 from ._parse import Limits
 from ._rest_common import (
+    DEFAULT_DEADLINE_S,
     DEFAULT_PAGE_CAP,
     DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT_S,
@@ -69,8 +74,13 @@ class FHIRChart(_FHIRBase):
         max_encounters: Newest encounters kept.
         max_appointments: Soonest upcoming appointments kept.
         http_client: An ``httpx.Client`` to use (e.g. with a ``MockTransport``); not closed by
-            :meth:`close`. By default the chart owns one.
-        max_workers: Threads that run one patient's searches concurrently.
+            :meth:`close`. By default the chart owns one. Give it at least 9 connections
+            (``httpx.Limits``) or the searches queue for them.
+        deadline: Seconds one get_context may take in all (every search, page, token request and
+            Medication read); past it, :class:`~replydraft.errors.ChartTimeoutError`. None: only
+            the per-request ``timeout`` applies.
+        max_workers: Threads that run one patient's searches concurrently (9 requests, plus the
+            Medication reads a server did not ``_include``).
     """
 
     #: get_context waits on the network: the AsyncDrafter wants :class:`AsyncFHIRChart` instead.
@@ -89,7 +99,8 @@ class FHIRChart(_FHIRBase):
         max_encounters: int = Limits.max_encounters,
         max_appointments: int = Limits.max_appointments,
         http_client: httpx.Client | None = None,
-        max_workers: int = 9,
+        deadline: float | None = DEFAULT_DEADLINE_S,
+        max_workers: int = 16,
     ) -> None:
         super().__init__(
             base_url,
@@ -101,6 +112,7 @@ class FHIRChart(_FHIRBase):
             max_observations=max_observations,
             max_encounters=max_encounters,
             max_appointments=max_appointments,
+            deadline=deadline,
         )
         self._owns_client = http_client is None
         self._client = http_client if http_client is not None else httpx.Client(timeout=self._timeout)
@@ -122,7 +134,13 @@ class FHIRChart(_FHIRBase):
         self.close()
 
     def _get(
-        self, url: str, params: Sequence[tuple[str, str]] | None, resource_type: str, *, read: bool = False
+        self,
+        url: str,
+        params: Sequence[tuple[str, str]] | None,
+        resource_type: str,
+        expires: float | None,
+        *,
+        read: bool = False,
     ) -> Mapping[str, Any]:
         for attempt in (1, 2):
             token = self._auth.token(self._client, self.base_url) if self._auth is not None else None
@@ -131,14 +149,14 @@ class FHIRChart(_FHIRBase):
                     url,
                     params=list(params) if params else None,
                     headers=self._headers(token),
-                    timeout=self._timeout,
+                    timeout=self._request_timeout(expires, resource_type),
                 )
             body = self._handle(response, resource_type, read=read, token=token, retry_allowed=attempt == 1)
             if body is not None:
                 return body
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _search(self, search: _Search) -> _Collected:
+    def _search(self, search: _Search, expires: float | None) -> _Collected:
         out = _Collected()
         started = time.perf_counter()
         seen: set[str] = set()
@@ -147,7 +165,7 @@ class FHIRChart(_FHIRBase):
         pages = 0
         while url is not None:
             try:
-                page = self._get(url, params, search.resource_type)
+                page = self._get(url, params, search.resource_type, expires)
             except (ChartServerError, ChartAuthError) as exc:
                 skipped = self._skipped(search, exc)
                 if skipped is None or pages:
@@ -159,8 +177,16 @@ class FHIRChart(_FHIRBase):
         out.seconds = time.perf_counter() - started
         return out
 
-    def _read(self, resource_type: str, rid: str) -> Mapping[str, Any]:
-        return self._get(f"{self.base_url}/{resource_type}/{rid}", None, resource_type, read=True)
+    def _read(self, resource_type: str, rid: str, expires: float | None) -> Mapping[str, Any]:
+        return self._get(f"{self.base_url}/{resource_type}/{rid}", None, resource_type, expires, read=True)
+
+    def _read_medication(self, ref: str, expires: float | None) -> Mapping[str, Any] | None:
+        rtype, _, rid = ref.partition("/")
+        try:
+            return self._read(rtype, rid, expires)
+        except (PatientNotFoundError, ChartServerError):
+            logger.info("a referenced Medication could not be read")
+            return None
 
     def get_context(self, patient_id: str) -> ChartContext:
         """Read one patient's chart: the Patient and its searches concurrently.
@@ -175,47 +201,48 @@ class FHIRChart(_FHIRBase):
         self._check_id(patient_id)
         now = self._current_now()
         plan = self._plan(patient_id, now)
+        expires = self._expiry()
         started = time.perf_counter()
-        patient_future = self._pool.submit(self._timed_read, patient_id)
-        futures = [self._pool.submit(self._search, s) for s in plan]
-        results: list[object] = []
+        patient_future = self._pool.submit(self._timed_read, patient_id, expires)
+        search_futures = [self._pool.submit(self._search, s, expires) for s in plan]
+        medications = search_futures[0]  # the plan starts with the MedicationRequest search
+        reads: list[Future[Mapping[str, Any] | None]] = []
+        pending: set[Future[Any]] = {patient_future, *search_futures}
         try:
-            results.append(patient_future.result())
-        except ChartError as exc:
-            results.append(exc)
-        for fut in futures:
-            try:
-                results.append(fut.result())
-            except ChartError as exc:
-                results.append(exc)
+            while pending:
+                done, pending = wait(pending, timeout=self._remaining(expires), return_when=FIRST_COMPLETED)
+                if not done:
+                    raise self._deadline_error()
+                if medications in done and medications.exception() is None:
+                    for ref in self._missing_medications([medications.result()]):
+                        reads.append(self._pool.submit(self._read_medication, ref, expires))
+                    pending.update(reads)
+        except BaseException:
+            # queued work is dropped; running requests end within their (deadline-clipped) timeout
+            for fut in pending:
+                fut.cancel()
+            raise
+        finished: list[Future[Any]] = [patient_future, *search_futures]
+        results: list[object] = [f.exception() or f.result() for f in finished]
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, ChartError):
+                raise result
         _raise_first(results)
         patient = results[0]
         assert isinstance(patient, Mapping)
         collected = [r for r in results[1:] if isinstance(r, _Collected)]
-        missing = self._missing_medications(collected)
-        if missing:
-            extra = _Collected()
-            for ref in missing:
-                rtype, _, rid = ref.partition("/")
-                try:
-                    extra.resources.append(self._read(rtype, rid))
-                except (PatientNotFoundError, ChartServerError):
-                    logger.info("a referenced Medication could not be read")
-            collected.append(extra)
+        collected[0].resources.extend(m for m in (f.result() for f in reads) if m is not None)
         self.last_timings = {"Patient": self._last_patient_s, "total": time.perf_counter() - started}
-        for search, part in zip(plan, collected, strict=False):
-            key = search.resource_type + (
-                "" if search.resource_type != "Observation" else f":{dict(search.params)['category']}"
-            )
-            self.last_timings[key] = part.seconds
+        for search, part in zip(plan, collected, strict=True):
+            self.last_timings[self._timing_key(search)] = part.seconds
         return self._assemble(patient, collected, now)
 
     _last_patient_s = 0.0
 
-    def _timed_read(self, patient_id: str) -> Mapping[str, Any]:
+    def _timed_read(self, patient_id: str, expires: float | None) -> Mapping[str, Any]:
         started = time.perf_counter()
         try:
-            patient = self._read("Patient", patient_id)
+            patient = self._read("Patient", patient_id, expires)
         finally:
             self._last_patient_s = time.perf_counter() - started
         if patient.get("resourceType") != "Patient":
@@ -246,6 +273,8 @@ class AsyncFHIRChart(_FHIRBase):
         max_encounters: Newest encounters kept.
         max_appointments: Soonest upcoming appointments kept.
         http_client: An ``httpx.AsyncClient`` to use; not closed by :meth:`aclose`.
+        deadline: Seconds one get_context may take in all; past it,
+            :class:`~replydraft.errors.ChartTimeoutError` (the pending requests are cancelled).
     """
 
     def __init__(
@@ -261,6 +290,7 @@ class AsyncFHIRChart(_FHIRBase):
         max_encounters: int = Limits.max_encounters,
         max_appointments: int = Limits.max_appointments,
         http_client: httpx.AsyncClient | None = None,
+        deadline: float | None = DEFAULT_DEADLINE_S,
     ) -> None:
         super().__init__(
             base_url,
@@ -272,6 +302,7 @@ class AsyncFHIRChart(_FHIRBase):
             max_observations=max_observations,
             max_encounters=max_encounters,
             max_appointments=max_appointments,
+            deadline=deadline,
         )
         self._owns_client = http_client is None
         self._client = http_client if http_client is not None else httpx.AsyncClient(timeout=self._timeout)
@@ -291,7 +322,13 @@ class AsyncFHIRChart(_FHIRBase):
         await self.aclose()
 
     async def _get(
-        self, url: str, params: Sequence[tuple[str, str]] | None, resource_type: str, *, read: bool = False
+        self,
+        url: str,
+        params: Sequence[tuple[str, str]] | None,
+        resource_type: str,
+        expires: float | None,
+        *,
+        read: bool = False,
     ) -> Mapping[str, Any]:
         for attempt in (1, 2):
             token = await self._auth.atoken(self._client, self.base_url) if self._auth is not None else None
@@ -300,14 +337,14 @@ class AsyncFHIRChart(_FHIRBase):
                     url,
                     params=list(params) if params else None,
                     headers=self._headers(token),
-                    timeout=self._timeout,
+                    timeout=self._request_timeout(expires, resource_type),
                 )
             body = self._handle(response, resource_type, read=read, token=token, retry_allowed=attempt == 1)
             if body is not None:
                 return body
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _search(self, search: _Search) -> _Collected:
+    async def _search(self, search: _Search, expires: float | None) -> _Collected:
         out = _Collected()
         started = time.perf_counter()
         seen: set[str] = set()
@@ -316,7 +353,7 @@ class AsyncFHIRChart(_FHIRBase):
         pages = 0
         while url is not None:
             try:
-                page = await self._get(url, params, search.resource_type)
+                page = await self._get(url, params, search.resource_type, expires)
             except (ChartServerError, ChartAuthError) as exc:
                 skipped = self._skipped(search, exc)
                 if skipped is None or pages:
@@ -328,8 +365,32 @@ class AsyncFHIRChart(_FHIRBase):
         out.seconds = time.perf_counter() - started
         return out
 
-    async def _read(self, resource_type: str, rid: str) -> Mapping[str, Any]:
-        return await self._get(f"{self.base_url}/{resource_type}/{rid}", None, resource_type, read=True)
+    async def _read(self, resource_type: str, rid: str, expires: float | None) -> Mapping[str, Any]:
+        return await self._get(
+            f"{self.base_url}/{resource_type}/{rid}", None, resource_type, expires, read=True
+        )
+
+    async def _medications(self, search: _Search, expires: float | None) -> _Collected:
+        """The MedicationRequest search, then (at once) the Medications it did not ``_include``."""
+        part = await self._search(search, expires)
+        missing = self._missing_medications([part])
+        reads = await asyncio.gather(
+            *(self._read_medication(ref, expires) for ref in missing), return_exceptions=True
+        )
+        for read in reads:
+            if isinstance(read, BaseException):
+                raise read
+            if read is not None:
+                part.resources.append(read)
+        return part
+
+    async def _read_medication(self, ref: str, expires: float | None) -> Mapping[str, Any] | None:
+        rtype, _, rid = ref.partition("/")
+        try:
+            return await self._read(rtype, rid, expires)
+        except (PatientNotFoundError, ChartServerError):
+            logger.info("a referenced Medication could not be read")
+            return None
 
     async def get_context(self, patient_id: str) -> ChartContext:
         """Read one patient's chart: the Patient and its searches concurrently.
@@ -344,12 +405,24 @@ class AsyncFHIRChart(_FHIRBase):
         self._check_id(patient_id)
         now = self._current_now()
         plan = self._plan(patient_id, now)
+        expires = self._expiry()
         started = time.perf_counter()
-        # return_exceptions: every task finishes (bounded by the timeout) before we raise, so no
-        # task is left running with an unretrieved exception
-        results = await asyncio.gather(
-            self._read("Patient", patient_id), *(self._search(s) for s in plan), return_exceptions=True
-        )
+        try:
+            # the plan starts with the MedicationRequest search; return_exceptions: every task
+            # finishes (bounded by the deadline) before we raise, so none is left running with an
+            # unretrieved exception; at the deadline, wait_for cancels the gather and so all of them
+            # (wait_for, not asyncio.timeout: Python 3.10 is supported)
+            results = await asyncio.wait_for(
+                asyncio.gather(
+                    self._read("Patient", patient_id, expires),
+                    self._medications(plan[0], expires),
+                    *(self._search(s, expires) for s in plan[1:]),
+                    return_exceptions=True,
+                ),
+                timeout=self._remaining(expires),
+            )
+        except asyncio.TimeoutError as exc:  # not the builtin TimeoutError before Python 3.11
+            raise self._deadline_error() from exc
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, ChartError):
                 raise result
@@ -359,24 +432,7 @@ class AsyncFHIRChart(_FHIRBase):
         if patient.get("resourceType") != "Patient":
             raise ChartDataError("the Patient read returned another resource type", resource_type="Patient")
         collected = [r for r in results[1:] if isinstance(r, _Collected)]
-        missing = self._missing_medications(collected)
-        if missing:
-            extra = _Collected()
-            reads = await asyncio.gather(
-                *(self._read(*ref.split("/", 1)) for ref in missing), return_exceptions=True
-            )
-            for read in reads:
-                if isinstance(read, Mapping):
-                    extra.resources.append(read)
-                elif isinstance(read, (PatientNotFoundError, ChartServerError)):
-                    logger.info("a referenced Medication could not be read")
-                elif isinstance(read, BaseException):
-                    raise read
-            collected.append(extra)
         self.last_timings = {"total": time.perf_counter() - started}
-        for search, part in zip(plan, collected, strict=False):
-            key = search.resource_type + (
-                "" if search.resource_type != "Observation" else f":{dict(search.params)['category']}"
-            )
-            self.last_timings[key] = part.seconds
+        for search, part in zip(plan, collected, strict=True):
+            self.last_timings[self._timing_key(search)] = part.seconds
         return self._assemble(patient, collected, now)

@@ -7,7 +7,9 @@ cannot drift apart.
 from __future__ import annotations
 
 import logging
+import math
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +35,9 @@ from ._parse import Limits, RawChart, build_context, normalize_ref, utc
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 10.0
+#: Seconds one get_context may take in all (every search, page, token request and Medication read):
+#: the per-request timeout alone allows page_cap sequential pages per search.
+DEFAULT_DEADLINE_S = 30.0
 DEFAULT_PAGE_CAP = 10
 DEFAULT_PAGE_SIZE = 200  # one page holds a typical lab history: fewer sequential round trips
 _UNSUPPORTED = frozenset({400, 403, 404, 405, 501})
@@ -73,12 +78,15 @@ class _FHIRBase:
         max_observations: int,
         max_encounters: int,
         max_appointments: int,
+        deadline: float | None,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigurationError("base_url must be an absolute http(s) URL")
         if page_cap < 1 or page_size < 1:
             raise ConfigurationError("page_cap and page_size must be at least 1")
+        if deadline is not None and not (math.isfinite(deadline) and deadline > 0):
+            raise ConfigurationError("deadline must be a positive number of seconds, or None")
         self.base_url = base_url.rstrip("/")
         self._origin = (parts.scheme, parts.netloc)
         self._auth = auth
@@ -87,6 +95,7 @@ class _FHIRBase:
         self.page_size = page_size
         self._now = now
         self._limits = Limits(max_observations, max_encounters, max_appointments)
+        self.deadline = deadline
         #: Seconds each search of the last get_context took, by resource type (benchmarks; no PHI).
         self.last_timings: dict[str, float] = {}
 
@@ -97,6 +106,42 @@ class _FHIRBase:
         if self._now is None:
             return datetime.now(timezone.utc)
         return utc(self._now() if callable(self._now) else self._now)
+
+    # ----------------------------------------------------------------- deadline
+
+    def _expiry(self) -> float | None:
+        """The monotonic clock time one get_context must finish by, or None without a deadline."""
+        return None if self.deadline is None else time.monotonic() + self.deadline
+
+    @staticmethod
+    def _remaining(expires: float | None) -> float | None:
+        return None if expires is None else max(0.0, expires - time.monotonic())
+
+    @staticmethod
+    def _deadline_error(resource_type: str | None = None) -> ChartTimeoutError:
+        return ChartTimeoutError(
+            "the chart did not arrive within the get_context deadline", resource_type=resource_type
+        )
+
+    def _request_timeout(self, expires: float | None, resource_type: str) -> httpx.Timeout:
+        """The per-request timeout, clipped to what is left of the deadline.
+
+        Clipping (not only waiting for the deadline) means no request, page or worker thread
+        outlives the get_context that started it by more than the deadline.
+        """
+        remaining = self._remaining(expires)
+        if remaining is None:
+            return self._timeout
+        if remaining <= 0:
+            raise self._deadline_error(resource_type)
+        t = self._timeout
+
+        def clip(value: float | None) -> float:
+            return remaining if value is None else min(value, remaining)
+
+        return httpx.Timeout(
+            connect=clip(t.connect), read=clip(t.read), write=clip(t.write), pool=clip(t.pool)
+        )
 
     _closed = False
 
@@ -343,8 +388,18 @@ class _FHIRBase:
         raw = RawChart(patient=patient, resources=list(resources.values()), aliases=aliases, flags=flags)
         return build_context(raw, now=now, limits=self._limits)
 
+    @staticmethod
+    def _timing_key(search: _Search) -> str:
+        if search.resource_type != "Observation":
+            return search.resource_type
+        return f"Observation:{dict(search.params)['category']}"
+
     def _missing_medications(self, collected: Sequence[_Collected]) -> list[str]:
-        """Medication ids referenced by MedicationRequests but not returned by ``_include``."""
+        """Medication ids referenced by MedicationRequests but not returned by ``_include``.
+
+        Only the MedicationRequest search returns Medications (by ``_include``), so its result alone
+        is enough: the twins call this as soon as that search finishes, while the others still run.
+        """
         have = {f"{r.get('resourceType')}/{r.get('id')}" for c in collected for r in c.resources}
         aliases = {k: v for c in collected for k, v in c.aliases.items()}
         missing: list[str] = []
