@@ -131,6 +131,87 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         ["Hope Castellanos-Reyes"],
         ["I hope you can help"],
     ),
+    # --- lower-case names without a cue, word-names, calendar names (issue 3 recall work)
+    (
+        "ids_do_not_make_text_look_capitalised",
+        "my card says member XK2231987 group G117734. renata bishop\ndob 6/2/1979",
+        ["renata", "bishop", "6/2/1979", "XK2231987"],
+        ["my card says"],
+    ),
+    (
+        "non_anglo_first_names_lowercase",
+        "pls cancel rohan chaudhry for friday, and abena owusu can come instead",
+        ["rohan", "chaudhry", "abena", "owusu"],
+        ["friday", "instead"],
+    ),
+    (
+        "word_surname_before_identifier",
+        "Please send it to the pharmacy on file. Destiny Love DOB 03/09/1971",
+        ["Destiny", "Love", "03/09/1971"],
+        ["Please send it to the pharmacy"],
+    ),
+    (
+        "phone_layouts_after_name",
+        "please cancel lakshmi venkataraman (586)517-0223 or call jo marsh 1-224-954-9429",
+        ["lakshmi", "venkataraman", "517-0223", "jo marsh", "954-9429"],
+        ["please cancel"],
+    ),
+    (
+        "calendar_first_names",
+        "Im June Sweet, MRN 88123. My mother Thu Huynh needs her refill too.\n\nThanks, May",
+        ["June", "Sweet", "88123", "Thu", "Huynh", "May"],
+        ["needs her refill"],
+    ),
+    (
+        "name_phrase_repeats",
+        "this is grant bishop calling back about my labs. please leave grant bishop a voicemail.\n"
+        "thanks, grant bishop",
+        ["grant", "bishop"],
+        ["labs", "voicemail"],
+    ),
+    (
+        "guardian_of",
+        "also, i'm the guardian of tendai moyo (2009-04-12). court papers attached.",
+        ["tendai", "moyo", "2009-04-12"],
+        ["court papers attached"],
+    ),
+    (
+        "patient_is_label",
+        "My aunt asked me to write. Patient is Faith Goodwin, 93 yo, and she lives alone.",
+        ["Faith", "Goodwin", "93"],
+        ["lives alone", "My aunt asked me to write"],
+    ),
+    (
+        "first_name_then_word_surname",
+        "There is a mistake in my chart: my name is spelled Tony Sweet, with no e at the end.",
+        ["Tony", "Sweet"],
+        ["mistake in my chart"],
+    ),
+    # --- false positives that must stay fixed
+    (
+        "units_and_verbs_are_not_names",
+        "My BP was 152/94 mm Hg, then 148/90 mmHg.\nCall me if I should change the dose.",
+        [],
+        ["152/94 mm Hg", "148/90 mmHg", "Call me if I should change the dose"],
+    ),
+    (
+        "caller_id_shows",
+        "caller id shows 608-555-0143 when the office calls, is that you?",
+        ["608-555-0143"],
+        ["caller id shows", "office calls"],
+    ),
+    (
+        "label_words_before_ordinary_text",
+        "The patient is doing better and the member is active. My doctor is great.",
+        [],
+        ["patient is doing better", "member is active", "doctor is great"],
+    ),
+    (
+        "lowercase_abbreviations_stay",
+        "ok thx, the ekg and tsh were fine and my bp was 130/80. the vin on the car is on the form.",
+        [],
+        ["ekg", "tsh", "thx", "bp was", "vin on the car"],
+    ),
 ]
 
 XFAIL: dict[str, str] = {}

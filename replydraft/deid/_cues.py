@@ -30,6 +30,7 @@ _STOP = _words(
     mrn hr grp pcn bin ncpdp dos ssn dob rx mbi npi dea billing scheduling records triage admin forwarded
     subject re fw fwd sent wrote cc bcc attn
     center centre medical health services unit floor room
+    hg mmhg mg mcg ml kg lb lbs bpm mmol dl iu oz mm cm vin
     """
 )
 _TITLES_PROVIDER = (
@@ -64,7 +65,8 @@ _PERSON_TITLE_CTX = re.compile(rf"\b(?:{_TITLES_PERSON})\.?\s+(?=\S)", re.IGNORE
 _KIN_CTX = re.compile(
     rf"\b(?:my|our|his|her|their|your|the|a)\s+(?:(?:little|older|younger|big|baby|adult|late|ex|step|"
     rf"twin|\d+[- ]?(?:yo|y/o|year[- ]old|month[- ]old))\s+)?(?:{_KIN})s?(?:'s)?\s*,?\s+"
-    r"(?:(?:is|was|named|called)\s+)?(?=\S)",
+    # "the guardian of kaombwe wanjala": "of" too (what follows "of my" / "of the" stops at the stop word)
+    r"(?:(?:is|was|named|called|of)\s+)?(?=\S)",
     re.IGNORECASE,
 )
 # "Member: ANTOINE R DUBOIS", "Dad: Samir Haddad", "manager is Teresa Blackwood", "boss is Rich"
@@ -73,6 +75,7 @@ _LABEL_CTX = re.compile(
     rf"guarantor|responsible\s+party|account\s+holder|cardholder|beneficiary|dependent|"
     rf"child|student|employee|emergency\s+contact|contact|spouse|caregiver|proxy|{_KIN})\s*(?:name)?\s*:\s*(?=\S)"
     rf"|\b(?:{_KIN}|contact|manager|rep|representative|adjuster|caseworker|coordinator|supervisor|advocate|"
+    rf"patient|member|subscriber|insured|policy\s*holder|account\s+holder|"
     rf"teacher|principal|landlord|sponsor|attorney|lawyer)\s+(?:is|was|named|called)\s+(?=\S)",
     re.IGNORECASE,
 )
@@ -127,10 +130,21 @@ _ORG_TAIL = _words(
     inc llc corp company motors foundation institute network systems care
     """
 )
+# street-type words: "Grant Park Ave", "Bell Rd" are places, not people
+_STREET_WORDS = _words(
+    """
+    st street ave avenue rd road dr drive blvd boulevard ln lane way ct court pl place ter terrace cir circle
+    hwy highway pkwy parkway trl trail park
+    """
+)
 _SAINT = re.compile(r"\b(?:st|saint|ste)\.?\s+$", re.IGNORECASE)
 _ID_FOLLOWS = re.compile(
-    r"(?<=[^\W\d_])[ \t,]*\n?[ \t]*(?:\(?\b(?:dob|d\.o\.b\.?|mrn#?|date\s+of\s+birth|born|birthdate)\b|"
-    r"\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b|\(mrn)",
+    r"(?<=[^\W\d_])[ \t,]*\n?[ \t]*(?:\(?\b(?:dob|d\.o\.b\.?|mrn#?|date\s+of\s+birth|born|birthdate|ssn|"
+    r"social\s+security)\b|"
+    # a phone in any common layout: "608-555-0118", "(586)517-0223", "1-224-954-9429", "7045586729"
+    r"(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}\b|"
+    # a numeric date of birth written straight after the name: "ngozi adeyemi 5/7/1987", "(2006-07-01)"
+    r"\(?\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d{2}\b|\(?(?:19|20)\d{2}-\d{2}-\d{2}\b|\(mrn)",
     re.IGNORECASE,
 )
 _TAIL = re.compile(r"(?<=[.!?;:)\n])[ \t]*((?:[^\W\d_][\w'’-]*[ \t]*){1,3})(?=\n|$)")

@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from replydraft.deid._gazetteer import gazetteers
@@ -276,6 +277,17 @@ class Deidentifier:
 
         # a name found once is redacted wherever else it occurs ("Max Day ... Max")
         hits.extend(self._propagate(text, toks, mode, hits, names))
+        # a month word inside a name ("Im June Sweet") is the name, not a date: keep the name's type
+        person = [(s, e) for s, e, kind in hits if kind in ("PATIENT_NAME", "NAME")]
+        hits = [
+            h
+            for h in hits
+            if not (
+                h[2] == "DATE"
+                and text[h[0] : h[1]].isalpha()
+                and any(s <= h[0] and h[1] <= e and e - s > h[1] - h[0] for s, e in person)
+            )
+        ]
         return _merge(text, hits)
 
     def _propagate(
@@ -299,6 +311,21 @@ class Deidentifier:
                     m2 = _AND_PREV.search(text, max(0, s - 30), s)
                     if m2 is not None and _coordinated_ok(m2.group(1), names):
                         out.append((m2.start(1), m2.end(1), "NAME" if kind == "PATIENT_NAME" else kind))
+        # a name of two or more words, found once, is that name wherever it recurs, in any case and even
+        # when its words are everyday words ("Royal Hardy ... - Royal Hardy", "major arroyo ... major arroyo")
+        phrases: dict[str, set[tuple[str, ...]]] = {}  # first word -> whole names
+        for s, e, kind in hits:
+            if kind in ("PATIENT_NAME", "NAME"):
+                parts = tuple(fold(w) for w in _WORDS.findall(text, s, e))
+                if len(parts) >= 2:
+                    phrases.setdefault(parts[0], set()).add(parts)
+        for k, t in enumerate(toks):
+            for parts in phrases.get(t.low, ()):
+                span = toks[k : k + len(parts)]
+                if tuple(x.low for x in span) == parts and all(
+                    text[a.end : b.start] == " " for a, b in pairwise(span)
+                ):
+                    out.append((span[0].start, span[-1].end, "NAME"))
         if not surfaces:
             return out
         long_names = [n for n in surfaces if len(n) >= 5]

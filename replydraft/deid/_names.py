@@ -42,6 +42,7 @@ from replydraft.deid._cues import (
     _SIGNOFF,
     _SLOT_STOP,
     _STOP,
+    _STREET_WORDS,
     _TAIL,
     _TRAILING_ZIP,
     _VOCATIVE,
@@ -62,6 +63,10 @@ Hit = tuple[int, int, str]
 class _KnownName:
     kind: str  # PATIENT_NAME | NAME | PROVIDER
     common: bool
+
+
+_VERB_SUFFIXES = (("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""))
+_DAY_AFTER = re.compile(r"\s*,?\s*\d{1,2}(?:st|nd|rd|th)?\b(?![/.-]?\d{3})")
 
 
 def _camel(word: str) -> bool:
@@ -104,6 +109,17 @@ class NameFinder:
             ("ly", ""),
             ("'s", ""),
         ):
+            if low.endswith(suf) and len(low) - len(suf) >= 3 and low[: -len(suf)] + rep in d:
+                return True
+        return False
+
+    def _verb_form(self, low: str) -> bool:
+        """A dictionary word or its -s/-ed/-ing form ("shows", "texted"); unlike ``_word``, "-er" is not
+        stripped, which would make surnames such as "Sener" words."""
+        d = self.gaz.dictionary
+        if low in d:
+            return True
+        for suf, rep in _VERB_SUFFIXES:
             if low.endswith(suf) and len(low) - len(suf) >= 3 and low[: -len(suf)] + rep in d:
                 return True
         return False
@@ -194,8 +210,11 @@ class NameFinder:
             else:
                 if tok.low in _SLOT_STOP:
                     break
+                # "for randy cherry": right after a first name that is no everyday word, a surname that is
+                # also a word still belongs to the name
+                after_first = j == i + 1 and prev.low in g.first and prev.low not in g.common
                 if (tok.low in g.common or (tok.low in g.dictionary and tok.low not in g.last)) and not (
-                    strong and tok.low in g.last
+                    (strong or after_first) and tok.low in g.last
                 ):
                     break
             j += 1
@@ -238,10 +257,15 @@ class NameFinder:
             if not self._nameish(tok, mode, level=level) and tok.low not in known_names:
                 # "this is anjali sharma": an unknown word followed by a surname is a name too
                 nxt = toks[k + 1] if k + 1 < len(toks) else None
+                # "this is major arroyo": a first name that is also a word, followed by a surname that is
+                # no word, is a name too
                 if not (
                     nxt is not None
                     and text[tok.end : nxt.start] == " "
-                    and not self._word(tok.low)
+                    and (
+                        not self._word(tok.low)
+                        or (tok.low in self.gaz.first and nxt.low not in self.gaz.dictionary)
+                    )
                     and not self._never_name(tok)
                     and tok.low not in _SLOT_STOP
                     and nxt.low in self.gaz.last
@@ -318,6 +342,16 @@ class NameFinder:
             rest = text[m.end() : nl if nl >= 0 else len(text)]
             closing = len(rest.split()) <= 3 and not re.search(r"[.!?]\s*\S", rest)
             yield from slot(m.end(), "NAME", "strong" if closing else "normal")
+            k = tok_at(m.end())
+            if (
+                closing
+                and k is not None
+                and toks[k].low in _CALENDAR_NAMES
+                and (toks[k].cap or toks[k].upper)
+                and not re.search(r"\d", rest)
+            ):
+                # "Thanks, May": a month closing a message with no day after it is the writer's name
+                yield (toks[k].start, toks[k].end, "NAME")
         for m in _TAIL.finditer(text):
             # "... please update it. yui tanaka": a short run of words closing a line after a full stop
             words = [t for t in toks if m.start(1) <= t.start < m.end(1)]
@@ -352,6 +386,7 @@ class NameFinder:
                 ):
                     s -= 1
                 yield (toks[s].start, toks[k].end, "PROVIDER")
+        yield from self._calendar_names(text, toks, mode)
         yield from self._signature_lines(text, toks, mode)
         yield from self._places(text, toks, mode)
         # 3. gazetteers and unknown capitalised words
@@ -374,19 +409,32 @@ class NameFinder:
                 mode == "normal" and not (tok.cap or tok.upper)
             ):
                 return False
-            # an everyday word is a name here only as a first name ("call 608-..." is a verb)
+            # an everyday word is a name here only as a first name ("call 608-..." is a verb; "caller id
+            # shows 770-..." in lower-case text)
+            if mode != "normal" and tok.low not in g.first and self._verb_form(tok.low):
+                return False
             return tok.low not in g.common or tok.low in g.first
 
         first = None
         k = end_k
         while k >= 0 and end_k - k < 3:
             tok = toks[k]
-            # "HOLLY SWEET 320-...": a word-surname right after a first name is accepted too
+            # "HOLLY SWEET 320-...", "Destiny Love dob": a word-surname (even a sign-off word) right after a
+            # first name is accepted too
             if not ok(tok) and not (
                 k == end_k
                 and k > 0
                 and tok.low in g.last
-                and self._nameish(tok, mode, level="strong")
+                and (
+                    self._nameish(tok, mode, level="strong")
+                    or (
+                        tok.low in _STOP
+                        and len(tok.low) >= 3
+                        and tok.low not in _SLOT_STOP
+                        and not self._is_drug(tok.low)
+                        and (mode != "normal" or tok.cap or tok.upper)
+                    )
+                )
                 and toks[k - 1].low in g.first
                 and ok(toks[k - 1])
                 and text[toks[k - 1].end : tok.start] == " "
@@ -409,8 +457,10 @@ class NameFinder:
             start = pos
             pos += len(line) + 1
             body = line.strip().strip("-–—~*>").strip()
-            # a signature is never the first line (a chart fact line such as "Prediabetes" is one line)
-            if li == 0 or not body or len(body) > 60:
+            # a signature is never the first line (a chart fact line such as "Prediabetes" is one line), and
+            # a line with digits is an instruction or a contact line ("Call 608-555-0118 - Maria"), whose
+            # name the sign-off and identifier rules find
+            if li == 0 or not body or len(body) > 60 or any(c.isdigit() for c in body):
                 continue
             words = [t for t in toks if start <= t.start < start + len(line)]
             if not 1 <= len(words) <= 4:
@@ -534,7 +584,12 @@ class NameFinder:
                     if low in g.places and not in_first:
                         yield (tok.start, tok.end, "LOCATION")
                     else:
-                        yield (tok.start, tok.end, "NAME")
+                        end = tok.end
+                        if in_first and not common and self._surname_next(text, toks, k):
+                            # "Tony Sweet", "Vinny Bell": the capitalised surname is part of the name
+                            # even when it is also an everyday word
+                            end = toks[k + 1].end
+                        yield (tok.start, end, "NAME")
             else:
                 if low in g.common or len(low) < 3:
                     continue
@@ -550,6 +605,44 @@ class NameFinder:
                         and (nxt.low in g.last or nxt.low not in g.dictionary)
                     ):
                         yield (nxt.start, nxt.end, "NAME")
+
+    def _surname_next(self, text: str, toks: list[Token], k: int) -> bool:
+        """Is the token after ``k`` a capitalised surname (not an organisation's or street's first word)?"""
+        if k + 1 >= len(toks):
+            return False
+        nxt = toks[k + 1]
+        if not (nxt.cap or nxt.upper) or text[toks[k].end : nxt.start] != " " or nxt.low not in self.gaz.last:
+            return False
+        if self._never_name(nxt) or nxt.low in _SLOT_STOP or _MEDICAL_END.search(nxt.low):
+            return False
+        after = toks[k + 2] if k + 2 < len(toks) else None
+        # "Jordan Valley Hospital", "Grant Park Ave": the pair names a place or an organisation
+        return not (
+            after is not None
+            and text[nxt.end : after.start] == " "
+            and (after.low in _ORG_TAIL or after.low in _STREET_WORDS)
+        )
+
+    def _calendar_names(self, text: str, toks: list[Token], mode: str) -> Iterator[Hit]:
+        """Month and weekday words that are given names, before a surname: "June Sweet", "Thu Huynh"."""
+        if mode == "lower":
+            return
+        g = self.gaz
+        for k, tok in enumerate(toks[:-1]):
+            if tok.low not in _CALENDAR_NAMES or not (tok.cap or tok.upper):
+                continue
+            nxt = toks[k + 1]
+            if (
+                text[tok.end : nxt.start] == " "
+                and (nxt.cap or nxt.upper)
+                and (nxt.low in g.last or not self._word(nxt.low))
+                and not self._never_name(nxt)
+                and nxt.low not in _CALENDAR_NAMES
+                and nxt.low not in _SLOT_STOP
+                # "June 5th" and "Sat 3/4" are dates: a digit right after the pair says so
+                and not _DAY_AFTER.match(text, nxt.end)
+            ):
+                yield (tok.start, nxt.end, "NAME")
 
     # ------------------------------------------------------------------ the chart
 

@@ -40,7 +40,9 @@ def _strip_possessive(text: str) -> str:
 def tokenize(text: str) -> tuple[list[Token], str]:
     """Word tokens and the message's case mode: ``normal``, ``lower`` or ``caps``."""
     raw = list(_WORD.finditer(text))
-    alpha = [m.group(0) for m in raw if len(m.group(0)) > 1]
+    # words with digits (member IDs "TB1161939", "G742960") carry no case signal: counted, they made an
+    # all-lower-case message look normally capitalised
+    alpha = [w for m in raw if len(w := m.group(0)) > 1 and not any(c.isdigit() for c in w)]
     n = max(len(alpha), 1)
     n_upper = sum(1 for w in alpha if w.isupper())
     n_cap = sum(1 for w in alpha if w[0].isupper())
