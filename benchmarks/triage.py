@@ -9,6 +9,7 @@ Usage (from the repository root):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -20,7 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from replydraft.models import Intent, Urgency
-from replydraft.triage import screen
+from replydraft.triage import load_rules, screen
+
+STATISTICAL = "emergency.statistical_screen"
 
 LEVELS = [u.value for u in Urgency]
 INTENTS = [i.value for i in Intent]
@@ -82,9 +85,24 @@ def main() -> int:
     print(f"  routine specificity         {spec:.3f}  (target >= 0.90; routine messages not escalated)")
     under = sum(rank(p) < rank(g) for g, p in u_pairs)
     print(f"  under-triaged (any level)   {under}")
+    # the statistical screen runs only when the rules did not say emergency, so its reason marks the
+    # emergencies the rules alone would have missed
+    by_screen = Counter(r["urgency"] for r, p in zip(rows, preds, strict=True) if STATISTICAL in p.reasons)
+    print(
+        f"  caught only by the statistical screen: {by_screen['emergency']} of {len(em)} emergencies; "
+        f"its other escalations: {by_screen['urgent']} urgent, {by_screen['routine']} routine"
+    )
     acc = sum(g == p for g, p in i_pairs) / len(i_pairs)
     _matrix("Intent", INTENTS, i_pairs)
     print(f"\n  intent accuracy             {acc:.3f}  (target >= 0.85)")
+
+    rules_only = dataclasses.replace(load_rules(), screen_model=None)
+    base: list[float] = []
+    for _ in range(args.repeat):
+        for r in rows:
+            t0 = time.perf_counter()
+            screen(r["text"], rules=rules_only)
+            base.append(time.perf_counter() - t0)
 
     times: list[float] = []
     t_all = time.perf_counter()
@@ -104,6 +122,7 @@ def main() -> int:
         f"p95 {1000 * times[int(0.95 * len(times))]:.3f} ms, max {1000 * times[-1]:.3f} ms"
     )
     print(f"CPU time per message (mean): {cpu_ms:.3f} ms; load average {os.getloadavg()[0]:.1f}")
+    print(f"rules only (no statistical screen): per message median {1000 * statistics.median(base):.3f} ms")
     long_text = ("ok thanks. " * 6000) + "my chest is crushing and my left arm is numb"
     t0 = time.perf_counter()
     t = screen(long_text)

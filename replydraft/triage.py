@@ -11,6 +11,10 @@ model later does. The rules are data, not code (``replydraft/triage_rules/*.json
   about someone outside the household ("a friend had a stroke") does not count. Symptoms of a
   dependent (child, parent, spouse) do count.
 * ``intents.json`` — weighted keywords for the seven intents.
+* ``screen_model.json`` (optional) — a statistical second screen (``_triage_model``): after the rules, a
+  message they did not call an emergency becomes one (reason ``emergency.statistical_screen``) when a
+  TF-IDF + logistic-regression model trained on the labelled fixtures is confident enough. It only ever
+  raises urgency; the rules' first-pass emergency recall on unseen messages (0.71-0.89) is why it exists.
 
 Example:
     >>> from replydraft.triage import screen
@@ -32,6 +36,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from replydraft._triage_model import ScreenModel, load_screen_model
 from replydraft._triage_text import Modifier, Segment, modifiers_in_scope, normalize, segments
 from replydraft.errors import ConfigurationError, InvalidMessageError
 from replydraft.models import Intent, Triage, Urgency
@@ -109,6 +114,8 @@ class TriageRules:
         opening_chars: How many leading characters count as the opening of the message.
         opening_multiplier: Weight multiplier for intent hits in the opening.
         symptom_from_concepts: Symptom-intent weight added per red-flag concept found.
+        screen_model: The statistical second screen (``screen_model.json``), or None when the rules
+            directory has none.
     """
 
     version: str
@@ -123,6 +130,7 @@ class TriageRules:
     opening_chars: int
     opening_multiplier: float
     symptom_from_concepts: float
+    screen_model: ScreenModel | None = None
 
 
 _META = set("\\()[]{}|?*+.^$")
@@ -289,20 +297,22 @@ def load_rules(directory: Any = None) -> TriageRules:
 
     Args:
         directory: A ``pathlib.Path`` or ``importlib.resources`` Traversable holding ``redflags.json``,
-            ``context.json`` and ``intents.json``; defaults to the packaged ``triage_rules``.
+            ``context.json`` and ``intents.json``, and optionally ``screen_model.json`` (without it there
+            is no statistical screen); defaults to the packaged ``triage_rules``.
 
     Returns:
         The compiled rules.
 
     Raises:
-        ConfigurationError: A file is missing or malformed, a regex does not compile, or a rule names
-            an unknown concept.
+        ConfigurationError: A file is missing or malformed, a regex does not compile, a rule names
+            an unknown concept, or ``screen_model.json`` is present but malformed.
     """
     if directory is None:
         directory = resources.files("replydraft").joinpath("triage_rules")
     red = _read_json(directory, "redflags.json")
     ctx = _read_json(directory, "context.json")
     ints = _read_json(directory, "intents.json")
+    screen_model = load_screen_model(directory)
     try:
         macros: dict[str, str] = dict(red.get("macros", {}))
 
@@ -373,6 +383,7 @@ def load_rules(directory: Any = None) -> TriageRules:
             opening_chars=int(ints["opening_chars"]),
             opening_multiplier=float(ints["opening_multiplier"]),
             symptom_from_concepts=float(ints["symptom_from_concepts"]),
+            screen_model=screen_model,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigurationError("triage rule files are malformed") from exc
@@ -531,8 +542,9 @@ def screen(text: str, *, rules: TriageRules | None = None) -> Triage:
         rules: Rules to use instead of the packaged ones (see :func:`load_rules`).
 
     Returns:
-        The triage: urgency (the most severe rule that fired), intent, the ids of the rules that fired
-        (never patient text) and the language (``en`` or ``es``).
+        The triage: urgency (the most severe rule that fired, or emergency when the rules did not say so
+        but the statistical screen did), intent, the ids of the rules that fired (never patient text) and
+        the language (``en`` or ``es``).
 
     Raises:
         InvalidMessageError: ``text`` is not a string.
@@ -546,6 +558,11 @@ def screen(text: str, *, rules: TriageRules | None = None) -> Triage:
     urgency = fired[0].level if fired else Urgency.ROUTINE
     intent = _classify_intent(r, norm, concepts.found())
     reasons = tuple(dict.fromkeys(f.id for f in fired))
+    model = r.screen_model
+    # the second screen only raises: skipped when the rules already found an emergency
+    if urgency is not Urgency.EMERGENCY and model is not None and model.escalates(norm):
+        urgency = Urgency.EMERGENCY
+        reasons = (model.reason, *reasons)
     logger.debug("triage: urgency=%s intent=%s rules=%d", urgency.value, intent.value, len(reasons))
     return Triage(urgency=urgency, intent=intent, reasons=reasons, language=detect_language(norm))
 
@@ -555,19 +572,23 @@ def reason_labels(
 ) -> list[str]:
     """Plain-language labels for rule ids (unknown ids are skipped), in ``language`` (``en``/``es``)."""
     r = rules or _default_rules()
-    by_id = {rule.id: rule for rule in r.rules}
+    by_id: dict[str, Mapping[str, str]] = {rule.id: rule.labels for rule in r.rules}
+    if r.screen_model is not None:
+        by_id[r.screen_model.reason] = r.screen_model.labels
     lang = "es" if language.startswith("es") else "en"
     out: list[str] = []
     for rid in reasons:
-        rule = by_id.get(rid)
-        if rule is not None:
-            label = rule.labels.get(lang) or rule.labels.get("en", "")
+        labels = by_id.get(rid)
+        if labels is not None:
+            label = labels.get(lang) or labels.get("en", "")
             if label and label not in out:
                 out.append(label)
     return out
 
 
-def emergency_reasons_text(triage: Triage, language: str | None = None) -> str:
+def emergency_reasons_text(
+    triage: Triage, language: str | None = None, *, rules: TriageRules | None = None
+) -> str:
     """The reasons for an emergency as one plain phrase for the safety-reply template.
 
     Only emergency-level reasons are used (urgent ones are dropped when any emergency fired). The text
@@ -576,13 +597,14 @@ def emergency_reasons_text(triage: Triage, language: str | None = None) -> str:
     Args:
         triage: The screen's verdict.
         language: ``en`` or ``es``; defaults to ``triage.language``.
+        rules: The rules the triage came from (default: the packaged ones), for their labels.
 
     Returns:
         E.g. ``"chest pain or pressure and severe trouble breathing"``; empty when no rule fired.
     """
     lang = "es" if (language or triage.language).startswith("es") else "en"
     emergency = [x for x in triage.reasons if x.startswith("emergency.")]
-    labels = reason_labels(emergency or list(triage.reasons), lang)
+    labels = reason_labels(emergency or list(triage.reasons), lang, rules=rules)
     if not labels:
         return ""
     conj = " y " if lang == "es" else " and "

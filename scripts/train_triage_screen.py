@@ -1,0 +1,341 @@
+"""Train the triage screen's statistical second screen and export it as plain JSON.
+
+The model: TF-IDF (word 1-2-grams, min_df=2 + char_wb 3-5-grams, min_df=3; sublinear tf; each
+L2-normalised; concatenated with ``make_union``) + ``LogisticRegression(C=2, class_weight="balanced")``,
+binary target ``urgency == "emergency"``, trained on every ``tests/fixtures/triage_*.jsonl`` (texts
+passed through ``replydraft._triage_text.normalize``, as the screen sees them). The run-time side
+(``replydraft/_triage_model.py``) is pure Python, so scikit-learn is needed only here.
+
+Writes:
+    replydraft/triage_rules/screen_model.json   vocabulary, idf, coefficients, intercept, threshold,
+                                                 reason labels, and an ``about`` block (training files
+                                                 with sha256 and counts, parameters, a leave-one-file-out
+                                                 cross-validation table)
+    tests/fixtures/triage_screen_parity.json     scikit-learn's P(emergency) for every dev message
+
+Deterministic: same fixtures and scikit-learn version, same bytes.
+
+Run: .venv/bin/pip install -e '.[train]'
+     .venv/bin/python scripts/train_triage_screen.py
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.metadata
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.pipeline import Pipeline, make_pipeline, make_union  # noqa: E402
+
+from replydraft._triage_model import parse_screen_model  # noqa: E402
+from replydraft._triage_text import normalize  # noqa: E402
+from replydraft.triage import load_rules, screen  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
+RULES_DIR = ROOT / "replydraft" / "triage_rules"
+OUT_MODEL = RULES_DIR / "screen_model.json"
+OUT_PARITY = FIXTURES / "triage_screen_parity.json"
+PARITY_SET = "triage_dev.jsonl"
+
+MODEL_VERSION = "2026.11.27"
+REASON = "emergency.statistical_screen"
+THRESHOLD = 0.6  # chosen on a blind set: the best emergency recall that cost no routine specificity
+C = 2.0
+WORD = {"analyzer": "word", "ngram_range": (1, 2), "min_df": 2}
+CHAR = {"analyzer": "char_wb", "ngram_range": (3, 5), "min_df": 3}
+LABELS = {
+    "en": "wording that often goes with emergencies (statistical screen, no specific rule matched)",
+    "es": "palabras que suelen acompañar a una emergencia (filtro estadístico, ninguna regla específica)",
+}
+PARITY_TOLERANCE = 1e-6
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def build_model() -> Pipeline:
+    """The untrained pipeline (the same for the final fit and every cross-validation fold)."""
+    return make_pipeline(
+        make_union(
+            TfidfVectorizer(sublinear_tf=True, **WORD),
+            TfidfVectorizer(sublinear_tf=True, **CHAR),
+        ),
+        LogisticRegression(C=C, class_weight="balanced", max_iter=3000),
+    )
+
+
+def _fit(texts: Sequence[str], labels: Sequence[bool]) -> Pipeline:
+    return build_model().fit(list(texts), list(labels))
+
+
+def _proba(model: Pipeline, texts: Sequence[str]) -> list[float]:
+    return [float(p) for p in model.predict_proba(list(texts))[:, 1]]
+
+
+# (gold, rules-only urgency, out-of-fold probability) for every message, filled by cross_validate
+fold_probs: list[tuple[str, str, float]] = []
+
+
+def cross_validate(
+    files: dict[str, list[dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], list[tuple[str, list[str], list[str], list[str]]]]:
+    """Leave one fixture file out: train on the others, score the held-out file at the threshold.
+
+    Returns the table (model alone, for the model file) and, per file, gold / rules-only /
+    rules-then-screen urgencies (printed only: the rules were tuned on most of these files, and the
+    model file must not change when the rules do).
+    """
+    rules_only = dataclasses.replace(load_rules(), screen_model=None)
+    combined: list[tuple[str, list[str], list[str], list[str]]] = []
+    fold_probs.clear()
+    table: list[dict[str, Any]] = []
+    pooled = {"emergency": [0, 0], "urgent": [0, 0], "routine": [0, 0]}
+    for name, rows in files.items():
+        train = [r for other, rs in files.items() if other != name for r in rs]
+        model = _fit([normalize(r["text"]) for r in train], [r["urgency"] == "emergency" for r in train])
+        probs = _proba(model, [normalize(r["text"]) for r in rows])
+        gold = [r["urgency"] for r in rows]
+        by_rules = [screen(r["text"], rules=rules_only).urgency.value for r in rows]
+        both = ["emergency" if p >= THRESHOLD else u for u, p in zip(by_rules, probs, strict=True)]
+        combined.append((name, gold, by_rules, both))
+        fold_probs.extend(zip(gold, by_rules, probs, strict=True))
+        row: dict[str, Any] = {"file": name, "messages": len(rows)}
+        for level, key in (
+            ("emergency", "emergency_recall"),
+            ("routine", "routine_false_escalation"),
+            ("urgent", "urgent_to_emergency"),
+        ):
+            hits = [p >= THRESHOLD for r, p in zip(rows, probs, strict=True) if r["urgency"] == level]
+            pooled[level][0] += sum(hits)
+            pooled[level][1] += len(hits)
+            row[level] = len(hits)
+            row[key] = round(sum(hits) / len(hits), 3) if hits else None
+        table.append(row)
+    table.append(
+        {
+            "file": "pooled",
+            "messages": sum(len(r) for r in files.values()),
+            "emergency": pooled["emergency"][1],
+            "emergency_recall": round(pooled["emergency"][0] / pooled["emergency"][1], 3),
+            "routine": pooled["routine"][1],
+            "routine_false_escalation": round(pooled["routine"][0] / pooled["routine"][1], 3),
+            "urgent": pooled["urgent"][1],
+            "urgent_to_emergency": round(pooled["urgent"][0] / pooled["urgent"][1], 3),
+        }
+    )
+    return table, combined
+
+
+def _print_combined(combined: list[tuple[str, list[str], list[str], list[str]]]) -> None:
+    print("\nrules alone vs rules then screen (fold model; rules as they are now, tuned on most files)")
+    print(f"{'file':<26}{'em recall':>18}{'routine spec':>18}{'urgent->em':>16}")
+
+    def share(gold: list[str], pred: list[str], level: str, want: str, same: bool) -> str:
+        pairs = [(g, p) for g, p in zip(gold, pred, strict=True) if g == level]
+        if not pairs:
+            return "-"
+        return f"{sum((p == want) == same for _, p in pairs) / len(pairs):.3f}"
+
+    for name, gold, rules, both in combined:
+        cols = [
+            f"{share(gold, rules, lvl, want, True)} -> {share(gold, both, lvl, want, True)}"
+            for lvl, want in (("emergency", "emergency"), ("routine", "routine"), ("urgent", "emergency"))
+        ]
+        print(f"{name:<26}{cols[0]:>18}{cols[1]:>18}{cols[2]:>16}")
+    gold_all = [g for _, gold, _, _ in combined for g in gold]
+    rules_all = [u for _, _, rules, _ in combined for u in rules]
+    both_all = [u for _, _, _, both in combined for u in both]
+    cols = [
+        f"{share(gold_all, rules_all, lvl, want, True)} -> {share(gold_all, both_all, lvl, want, True)}"
+        for lvl, want in (("emergency", "emergency"), ("routine", "routine"), ("urgent", "emergency"))
+    ]
+    print(f"{'pooled':<26}{cols[0]:>18}{cols[1]:>18}{cols[2]:>16}")
+    print("\nthreshold sweep, pooled out-of-fold (model alone | rules then screen)")
+    print(
+        f"{'threshold':>9}{'em recall':>11}{'routine->em':>13}{'urgent->em':>12}"
+        f"{'| rules+screen urgent->em':>27}"
+    )
+    for th in (0.5, 0.6, 0.7, 0.8, 0.9):
+
+        def rate(level: str, th: float = th) -> float:
+            ps = [p for g, _, p in fold_probs if g == level]
+            return sum(p >= th for p in ps) / len(ps)
+
+        urg = [(u, p) for g, u, p in fold_probs if g == "urgent"]
+        both_urg = sum(u == "emergency" or p >= th for u, p in urg) / len(urg)
+        print(
+            f"{th:>9.1f}{rate('emergency'):>11.3f}{rate('routine'):>13.3f}{rate('urgent'):>12.3f}"
+            f"{both_urg:>27.3f}"
+        )
+
+
+def _round(x: float, digits: int) -> float:
+    return float(f"{x:.{digits}g}")
+
+
+def export(model: Pipeline, about: dict[str, Any], digits: int) -> dict[str, Any]:
+    """The JSON document: every vocabulary entry with its idf and coefficient (nothing pruned)."""
+    union, lr = model.steps[0][1], model.steps[1][1]
+    coef = [float(c) for c in lr.coef_[0]]
+    vectorizers: list[dict[str, Any]] = []
+    offset = 0
+    for _, vec in union.transformer_list:
+        terms = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
+        features = [
+            [t, _round(float(vec.idf_[i]), digits), _round(coef[offset + i], digits)]
+            for i, t in enumerate(terms)
+        ]
+        offset += len(terms)
+        vectorizers.append(
+            {
+                "analyzer": vec.analyzer,
+                "ngram_range": list(vec.ngram_range),
+                "token_pattern": vec.token_pattern,
+                "lowercase": vec.lowercase,
+                "sublinear_tf": vec.sublinear_tf,
+                "norm": vec.norm,
+                "features": features,
+            }
+        )
+    assert offset == len(coef)
+    return {
+        "version": MODEL_VERSION,
+        "about": about,
+        "reason": REASON,
+        "labels": LABELS,
+        "threshold": THRESHOLD,
+        "intercept": _round(float(lr.intercept_[0]), digits),
+        "vectorizers": vectorizers,
+    }
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    """JSON with one feature per line: diffable in review, and no indentation bytes per number."""
+    head = {k: v for k, v in doc.items() if k != "vectorizers"}
+    lines = json.dumps(head, indent=2, ensure_ascii=False)[:-2].splitlines()
+    lines[-1] += ","
+    lines.append('  "vectorizers": [')
+    for vi, vec in enumerate(doc["vectorizers"]):
+        spec = {k: v for k, v in vec.items() if k != "features"}
+        lines.append("    " + json.dumps(spec, ensure_ascii=False)[:-1] + ', "features": [')
+        feats = vec["features"]
+        for fi, f in enumerate(feats):
+            lines.append("      " + json.dumps(f, ensure_ascii=False) + ("," if fi < len(feats) - 1 else ""))
+        lines.append("    ]}" + ("," if vi < len(doc["vectorizers"]) - 1 else ""))
+    lines.append("  ]")
+    lines.append("}")
+    text = "\n".join(lines) + "\n"
+    assert json.loads(text) == doc
+    return text
+
+
+def main() -> int:
+    """Train, cross-validate, export, and check the pure-Python inference against scikit-learn."""
+    paths = sorted(FIXTURES.glob("triage_*.jsonl"))
+    files = {p.name: _rows(p) for p in paths}
+    rows = [r for rs in files.values() for r in rs]
+    texts = [normalize(r["text"]) for r in rows]
+    labels = [r["urgency"] == "emergency" for r in rows]
+    print(f"training on {len(rows)} messages from {len(files)} files ({sum(labels)} emergencies)")
+
+    cv, combined = cross_validate(files)
+    print(f"\nleave-one-file-out at threshold {THRESHOLD} (model alone)")
+    print(f"{'file':<26}{'n':>5}{'em':>5}{'em recall':>11}{'routine->em':>13}{'urgent->em':>12}")
+    for row in cv:
+        print(
+            f"{row['file']:<26}{row['messages']:>5}{row['emergency']:>5}"
+            f"{_fmt(row['emergency_recall']):>11}{_fmt(row['routine_false_escalation']):>13}"
+            f"{_fmt(row['urgent_to_emergency']):>12}"
+        )
+
+    _print_combined(combined)
+
+    model = _fit(texts, labels)
+    about = {
+        "what": (
+            "Statistical second screen for replydraft.triage: after the rules, a message the rules did not "
+            f"call an emergency becomes one (reason {REASON}) when this model's P(emergency) >= threshold. "
+            "It only ever raises urgency. Regenerate with scripts/train_triage_screen.py; never edit by hand."
+        ),
+        "trained_with": {
+            "scikit-learn": importlib.metadata.version("scikit-learn"),
+            "python": ".".join(str(x) for x in sys.version_info[:3]),
+        },
+        "training_files": [
+            {
+                "file": p.name,
+                "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+                "messages": len(files[p.name]),
+                "emergencies": sum(r["urgency"] == "emergency" for r in files[p.name]),
+            }
+            for p in paths
+        ],
+        "params": {
+            "text": "replydraft._triage_text.normalize, then str.lower (TfidfVectorizer default)",
+            "target": "urgency == 'emergency'",
+            "word": {**WORD, "ngram_range": list(WORD["ngram_range"]), "sublinear_tf": True},
+            "char_wb": {**CHAR, "ngram_range": list(CHAR["ngram_range"]), "sublinear_tf": True},
+            "union": "make_union(word, char_wb), each L2-normalised",
+            "logistic_regression": {"C": C, "class_weight": "balanced", "max_iter": 3000, "solver": "lbfgs"},
+        },
+        "threshold": THRESHOLD,
+        "cross_validation": {
+            "method": "leave one fixture file out; model alone, at the threshold",
+            "columns": {
+                "emergency_recall": "share of emergencies with P >= threshold",
+                "routine_false_escalation": "share of routine messages with P >= threshold",
+                "urgent_to_emergency": "share of urgent messages with P >= threshold",
+            },
+            "table": cv,
+        },
+    }
+
+    dev = _rows(FIXTURES / PARITY_SET)
+    dev_probs = _proba(model, [normalize(r["text"]) for r in dev])
+    all_probs = _proba(model, texts)
+    # the fewest significant digits whose pure-Python probabilities still match scikit-learn's
+    for digits in (7, 9, 12, 17):
+        doc = export(model, about, digits)
+        screen_model = parse_screen_model(doc)
+        worst = max(abs(screen_model.probability(t) - p) for t, p in zip(texts, all_probs, strict=True))
+        print(f"\nfloats at {digits} significant digits: max |pure Python - scikit-learn| = {worst:.2e}")
+        if worst < PARITY_TOLERANCE / 4:  # margin for messages the check has not seen
+            break
+    else:
+        raise SystemExit("pure-Python inference does not reproduce scikit-learn")
+    text = dumps(doc)
+    OUT_MODEL.write_text(text, encoding="utf-8")
+    sizes = ", ".join(f"{v['analyzer']} {len(v['features'])}" for v in doc["vectorizers"])
+    print(f"wrote {OUT_MODEL.relative_to(ROOT)} ({len(text.encode()):,} bytes; features: {sizes})")
+
+    parity = {
+        "about": (
+            f"scikit-learn's P(emergency) for every message of {PARITY_SET}, from the model fitted by "
+            "scripts/train_triage_screen.py (written together with screen_model.json)."
+        ),
+        "model_version": MODEL_VERSION,
+        "model_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "probabilities": {r["id"]: p for r, p in zip(dev, dev_probs, strict=True)},
+    }
+    OUT_PARITY.write_text(json.dumps(parity, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {OUT_PARITY.relative_to(ROOT)} ({len(dev)} messages)")
+    return 0
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
