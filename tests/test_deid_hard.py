@@ -187,6 +187,18 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         ["Tony", "Sweet"],
         ["mistake in my chart"],
     ),
+    (
+        "names_a_dictionary_also_lists",
+        "Luke said Abigail had a fever, so John drove her in.",
+        ["Luke", "Abigail", "John"],
+        ["fever", "drove her in"],
+    ),
+    (
+        "names_a_dictionary_also_lists_lowercase",
+        "pls tell seth his results are fine, and ask sophia to call back",
+        ["seth", "sophia"],
+        ["results are fine", "call back"],
+    ),
     # --- false positives that must stay fixed
     (
         "units_and_verbs_are_not_names",
