@@ -283,6 +283,37 @@ def test_a_failing_optional_search_still_raises_on_5xx() -> None:
     assert info.value.status_code == 503
 
 
+@pytest.mark.parametrize("twin", ["sync", "async"])
+@pytest.mark.parametrize("drops", [1, 2])
+async def test_a_kept_alive_connection_closed_by_the_server_is_retried_once(twin: str, drops: int) -> None:
+    # a server closing an idle connection as the client reuses it: the GET never reached it
+    log: list[httpx.Request] = []
+
+    def closes(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/Condition") and sum("/Condition" in str(r.url) for r in log) <= drops:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return None
+
+    handler = fake_ehr({"Condition": [CONDITION]}, override=closes, log=log)
+    if drops == 2:  # a second failure is the server's: typed, never a traceback
+        with pytest.raises(ChartServerError):
+            if twin == "sync":
+                with sync_chart(handler) as chart:
+                    chart.get_context("p1")
+            else:
+                async with async_chart(handler) as achart:
+                    await achart.get_context("p1")
+        return
+    if twin == "sync":
+        with sync_chart(handler) as chart:
+            ctx = chart.get_context("p1")
+    else:
+        async with async_chart(handler) as achart:
+            ctx = await achart.get_context("p1")
+    assert [p.citation_id for p in ctx.problems] == ["Condition/c1"]
+    assert sum("/Condition" in str(r.url) for r in log) == 2
+
+
 def test_server_text_never_reaches_the_error_message() -> None:
     def chatty(request: httpx.Request) -> httpx.Response | None:
         if request.url.path.endswith("/Condition"):

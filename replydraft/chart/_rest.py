@@ -145,12 +145,19 @@ class FHIRChart(_FHIRBase):
         for attempt in (1, 2):
             token = self._auth.token(self._client, self.base_url) if self._auth is not None else None
             with self._transport_errors(resource_type):
-                response = self._client.get(
-                    url,
-                    params=list(params) if params else None,
-                    headers=self._headers(token),
-                    timeout=self._request_timeout(expires, resource_type),
-                )
+                for fresh in (False, True):
+                    try:
+                        response = self._client.get(
+                            url,
+                            params=list(params) if params else None,
+                            headers=self._headers(token),
+                            timeout=self._request_timeout(expires, resource_type),
+                        )
+                        break
+                    except httpx.RemoteProtocolError:
+                        if fresh:
+                            raise
+                        self._stale_connection()
             body = self._handle(response, resource_type, read=read, token=token, retry_allowed=attempt == 1)
             if body is not None:
                 return body
@@ -333,12 +340,19 @@ class AsyncFHIRChart(_FHIRBase):
         for attempt in (1, 2):
             token = await self._auth.atoken(self._client, self.base_url) if self._auth is not None else None
             with self._transport_errors(resource_type):
-                response = await self._client.get(
-                    url,
-                    params=list(params) if params else None,
-                    headers=self._headers(token),
-                    timeout=self._request_timeout(expires, resource_type),
-                )
+                for fresh in (False, True):
+                    try:
+                        response = await self._client.get(
+                            url,
+                            params=list(params) if params else None,
+                            headers=self._headers(token),
+                            timeout=self._request_timeout(expires, resource_type),
+                        )
+                        break
+                    except httpx.RemoteProtocolError:
+                        if fresh:
+                            raise
+                        self._stale_connection()
             body = self._handle(response, resource_type, read=read, token=token, retry_allowed=attempt == 1)
             if body is not None:
                 return body

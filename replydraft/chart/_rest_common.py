@@ -247,6 +247,16 @@ class _FHIRBase:
         except httpx.HTTPError as exc:
             raise ChartServerError("could not reach the FHIR server", resource_type=resource_type) from exc
 
+    @staticmethod
+    def _stale_connection() -> None:
+        """Called when a server closed a kept-alive connection as it was reused; the GET is retried.
+
+        Servers close idle connections after their keep-alive timeout (uvicorn: 5 s, the same as
+        httpx's pool expiry), and a request racing that close fails before the server saw it. A
+        GET is idempotent, so it is sent once more, on a fresh connection (httpx drops the dead one).
+        """
+        logger.info("the FHIR server closed a kept-alive connection: retrying the GET once")
+
     def _handle(
         self,
         response: httpx.Response,
