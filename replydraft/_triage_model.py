@@ -58,12 +58,13 @@ def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
     """Character n-grams inside word boundaries: the multiset scikit-learn's ``_char_wb_ngrams`` makes.
 
     scikit-learn first collapses whitespace runs (``\\s\\s+`` -> one space) and then calls ``split()``;
-    both use the same Unicode whitespace class, so ``split()`` alone gives the same words. Its short-word
-    rule ("a padded word no longer than n is counted once, and no longer n-grams are taken from it")
-    equals the plain sliding window for every n >= the word's length, except when the padded word is
-    shorter than the smallest n: then it is counted once, whole. One comprehension over all words and
-    sizes is what keeps this well under the triage screen's budget; the order of the n-grams differs
-    from scikit-learn's, which does not matter for counting.
+    ``\\s`` and ``split()`` use the same Unicode whitespace (checked over every code point), so
+    ``split()`` alone gives the same words. Its short-word rule ("a padded word no longer than n is
+    counted once, and no longer n-grams are taken from it") gives exactly the plain sliding window
+    (a window as long as the word yields the word once, a longer one nothing), except for a padded
+    word shorter than the smallest n: that is counted once, whole. One comprehension over all words and
+    sizes keeps this cheap; the n-grams come out in another order than scikit-learn's, which does not
+    change the counts.
     """
     padded = [f" {word} " for word in text.split()]
     sizes = range(lo, hi + 1)

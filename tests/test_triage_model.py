@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from replydraft import Drafter, InMemoryChart
 from replydraft import triage as triage_mod
@@ -157,6 +159,17 @@ def test_ngrams_match_scikit_learn_analyzers(text: str) -> None:
     assert Counter(char_wb_ngrams(norm.lower(), 3, 5)) == Counter(char(norm))
     short_first = text_mod.TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 6)).build_analyzer()
     assert Counter(char_wb_ngrams(norm.lower(), 4, 6)) == Counter(short_first(norm))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=200))
+def test_ngrams_match_scikit_learn_on_arbitrary_text(text: str) -> None:
+    text_mod = pytest.importorskip("sklearn.feature_extraction.text")  # not installed in CI
+    norm = normalize(text)
+    word = text_mod.TfidfVectorizer(ngram_range=(1, 2)).build_analyzer()
+    char = text_mod.TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).build_analyzer()
+    assert word_ngrams(norm.lower(), 1, 2) == word(norm)
+    assert Counter(char_wb_ngrams(norm.lower(), 3, 5)) == Counter(char(norm))
 
 
 # ----------------------------------------------------------------------------- the screen with a model
