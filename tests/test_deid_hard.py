@@ -199,7 +199,68 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         ["seth", "sophia"],
         ["results are fine", "call back"],
     ),
+    # --- dates written out, organisations, addresses given as directions
+    (
+        "spelled_dates",
+        "I was seen March the 3rd. My dob is four fifteen two thousand. Surgery is set for the fourteenth.",
+        ["March the 3rd", "four fifteen two thousand", "fourteenth"],
+        ["Surgery is set for the"],
+    ),
+    (
+        "ordinals_that_are_counts",
+        "This is the third time I have asked, and the first one was fine.",
+        [],
+        ["third time", "first one"],
+    ),
+    (
+        "lowercase_schools_and_daycares",
+        "she is at the little oaks daycare now and her brother goes to st. ambrose academy",
+        ["little oaks", "ambrose"],
+        ["her brother goes to"],
+    ),
+    (
+        "ordinary_schools_stay",
+        "my kid goes to the new daycare, her sister to her old high school, then grad school",
+        [],
+        ["new daycare", "old high school", "grad school", "goes to"],
+    ),
+    (
+        "organisation_named_beside_its_kind",
+        "His daycare (Little Sprouts on Atwood Ave) says it is going around.",
+        ["Little Sprouts", "Atwood"],
+        ["His daycare", "going around"],
+    ),
+    (
+        "address_as_directions",
+        "For the nurse: we're the blue house on Elm past the Lutheran church, second driveway.",
+        ["blue house on Elm", "Lutheran church"],
+        ["second driveway"],
+    ),
+    (
+        "lowercase_street_and_ordinary_way",
+        "we live on bayou way near the school. the nurse is on her way, the form is on its way",
+        ["bayou way"],
+        ["on her way", "on its way", "near the school"],
+    ),
+    (
+        "intersection",
+        "The crash was at Fish Hatchery & McKee last week, near the corner of Park and Main.",
+        ["Fish Hatchery", "McKee", "Park and Main"],
+        ["The crash was at", "last week"],
+    ),
     # --- false positives that must stay fixed
+    (
+        "greeting_then_verb",
+        "Hey Need a refill on my lisinopril.\nThe home health nurse couldn't reach me.",
+        [],
+        ["Need a refill", "couldn't reach me", "lisinopril"],
+    ),
+    (
+        "greeting_then_first_name",
+        "Hi Grace, my labs came back. Thanks",
+        ["Grace"],
+        ["my labs came back"],
+    ),
     (
         "units_and_verbs_are_not_names",
         "My BP was 152/94 mm Hg, then 148/90 mmHg.\nCall me if I should change the dose.",

@@ -71,12 +71,14 @@ _KIN_CTX = re.compile(
 )
 # "Member: ANTOINE R DUBOIS", "Dad: Samir Haddad", "manager is Teresa Blackwood", "boss is Rich"
 _LABEL_CTX = re.compile(
-    rf"\b(?:member|patient|pt|name|subscriber|insured|policy\s*holder|parent|guardian|"
+    # the leading lookahead changes no match: it lets the engine skip non-letters before trying the long
+    # alternation (measured: half the time of this pattern, which was the costliest of all)
+    rf"(?=[A-Za-z])(?:\b(?:member|patient|pt|name|subscriber|insured|policy\s*holder|parent|guardian|"
     rf"guarantor|responsible\s+party|account\s+holder|cardholder|beneficiary|dependent|"
     rf"child|student|employee|emergency\s+contact|contact|spouse|caregiver|proxy|{_KIN})\s*(?:name)?\s*:\s*(?=\S)"
     rf"|\b(?:{_KIN}|contact|manager|rep|representative|adjuster|caseworker|coordinator|supervisor|advocate|"
     rf"patient|member|subscriber|insured|policy\s*holder|account\s+holder|"
-    rf"teacher|principal|landlord|sponsor|attorney|lawyer)\s+(?:is|was|named|called)\s+(?=\S)",
+    rf"teacher|principal|landlord|sponsor|attorney|lawyer)\s+(?:is|was|named|called)\s+(?=\S))",
     re.IGNORECASE,
 )
 _SELF_CTX = re.compile(
@@ -107,7 +109,9 @@ _SLOT_STOP = _words(
     who's said says got gets needs wants started keeps the a an to in on at for with of from about as but or
     so that this been being went came seems seemed still really already again too here there now then has
     had having getting needs need needed wanted takes took take is's isn't wasn't doesn't didn't hasn't
-    age aged turned turning who's
+    age aged turned turning who's goes gets loves likes lives works plays attends
+    couldn't couldnt wouldn't wouldnt shouldn't shouldnt can't cant won't wont didn't didnt doesn't doesnt
+    hadn't haven't aren't weren't isnt wasnt
     """
 )
 _AND_ME = re.compile(r"(?:^|(?<=[\s,(]))([^\W\d_][\w'’-]*)\s+(?:and|&)\s+(?:i|me)\b(?!')", re.IGNORECASE)

@@ -65,6 +65,14 @@ class _KnownName:
     common: bool
 
 
+_LOWER_ORG = re.compile(
+    r"\b((?:[a-z][\w'.-]*[ \t]+){1,3})(?:daycare|day[ \t]+care|preschool|academy|montessori|elementary|elem|"
+    r"(?:middle|high)[ \t]+school|inc|llc|corp)\b"
+)
+_ORG_LEAD = frozenset(
+    {"the", "a", "an", "my", "his", "her", "our", "their", "your", "at", "to", "from", "new", "old"}
+)
+_TITLE_END = re.compile(r"\b(?:dr|doctor|doc|nurse|np|pa)\.?\s*$", re.IGNORECASE)
 _VERB_SUFFIXES = (("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""))
 _DAY_AFTER = re.compile(r"\s*,?\s*\d{1,2}(?:st|nd|rd|th)?\b(?![/.-]?\d{3})")
 
@@ -335,6 +343,16 @@ class NameFinder:
             # the addressee of a portal message is the care team
             if m.start() > 0 and text[m.start()] != "\n":
                 continue
+            k = tok_at(m.end())
+            if (
+                k is not None
+                and not _TITLE_END.search(m.group(0))
+                and toks[k].low in self.gaz.common
+                and toks[k].low not in self.gaz.first
+            ):
+                # "Hey Need a telehealth visit", "Hi, Mail order keeps...": an everyday word after a bare
+                # greeting starts the sentence; only a first name ("Hi Grace") is the addressee
+                continue
             yield from slot(m.end(), "PROVIDER", "normal")
         for m in _SIGNOFF.finditer(text):
             # a sign-off followed by at most three words before the line ends: those words are a name
@@ -387,6 +405,7 @@ class NameFinder:
                     s -= 1
                 yield (toks[s].start, toks[k].end, "PROVIDER")
         yield from self._calendar_names(text, toks, mode)
+        yield from self._lower_orgs(text)
         yield from self._signature_lines(text, toks, mode)
         yield from self._places(text, toks, mode)
         # 3. gazetteers and unknown capitalised words
@@ -605,6 +624,28 @@ class NameFinder:
                         and (nxt.low in g.last or nxt.low not in g.dictionary)
                     ):
                         yield (nxt.start, nxt.end, "NAME")
+
+    def _lower_orgs(self, text: str) -> Iterator[Hit]:
+        """Schools, daycares and firms in lower case: "the little oaks daycare", "st. ambrose academy".
+
+        The capitalised forms are found by pattern (``_patterns``); in lower case a name is told from an
+        ordinary phrase ("her new daycare", "my high school") by one word that is no everyday word.
+        """
+        g = self.gaz
+        for m in _LOWER_ORG.finditer(text):
+            words = m.group(1).split()
+            while words and (fold(words[0]) in _ORG_LEAD or fold(words[0]) in _STOP):
+                words = words[1:]
+            if not words:
+                continue
+            lows = [fold(w).strip(".'") for w in words]
+            if any(w in _STOP or self._is_drug(w) for w in lows):
+                continue
+            # one word must be a name or no everyday word ("st. ambrose", "little oaks")
+            if all((w in g.common or w in g.dictionary) and w not in g.first for w in lows):
+                continue
+            start = m.start(1) + m.group(1).index(words[0])
+            yield (start, m.end(), "ORGANIZATION")
 
     def _surname_next(self, text: str, toks: list[Token], k: int) -> bool:
         """Is the token after ``k`` a capitalised surname (not an organisation's or street's first word)?"""

@@ -51,8 +51,8 @@ _DATE_PATTERNS = [
     re.compile(
         r"(?<![\d/.-])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/-]\d{1,2}[/-](?:\d{4}|\d{2})|\d{1,2}\.\d{1,2}\.\d{4})(?![\d/])"
     ),
-    # month name + day (+ range) (+ year): "Sept 9th", "March 9-13, 2025", "Jan. 5 2024"
-    re.compile(rf"\b{_MONTH}\s+{_DAY}\b{_RANGE}(?:,?\s+(?:of\s+)?{_YEAR}\b)?", _I),
+    # month name + day (+ range) (+ year): "Sept 9th", "March 9-13, 2025", "Jan. 5 2024", "March the 3rd"
+    re.compile(rf"\b{_MONTH}\s+(?:the\s+)?{_DAY}\b{_RANGE}(?:,?\s+(?:of\s+)?{_YEAR}\b)?", _I),
     # day + month (+ year): "9 March 2025", "the 5th of May", "fifth of june"
     re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR}\b)?(?![a-z])", _I),
     # month + year: "October 2025", "oct '24"
@@ -78,8 +78,21 @@ _MARCH_MAY = re.compile(
     _I,
 )
 # dates of birth written with spaces ("DOB 03 15 1994") and Spanish dates ("17 de marzo")
-_DOB_SPACED = re.compile(
-    r"\b(?:dob|d\.o\.b\.?|born|birth(?:day|date)?)\W{0,6}(\d{1,2} \d{1,2} (?:\d{4}|\d{2}))\b", _I
+_DOB_CUE = r"\b(?:dob|d\.o\.b\.?|born|birth(?:day|date)?|date\s+of\s+birth)(?:\s+(?:is|was|on))?"
+_DOB_SPACED = re.compile(rf"{_DOB_CUE}\W{{0,6}}(\d{{1,2}} \d{{1,2}} (?:\d{{4}}|\d{{2}}))\b", _I)
+# a date of birth spoken as numbers ("date of birth four fifteen two thousand", "dob is one two three eighty")
+_NUM_WORD = (
+    r"(?:oh|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+    rf"thousand|{_ORD_WORD})"
+)
+_DOB_SPOKEN = re.compile(rf"{_DOB_CUE}\W{{0,6}}((?:{_NUM_WORD}[- ,]+){{2,7}}{_NUM_WORD})\b", _I)
+# "on the fourteenth", "since the third.": a spelled day of the month, where nothing follows it that makes it
+# a count ("the third time", "the first one")
+_ORD_WORD_CTX = re.compile(
+    rf"\b(?:on|since|by|until|till|before|after|starting|for)\s+the\s+({_ORD_WORD})"
+    r"(?=\s*(?:[.,;!?)]|$|\s+(?:at|and|or|when|if|so|but|i|we|he|she|please|instead)\b))",
+    _I,
 )
 _ES_DATE = re.compile(
     r"\b\d{1,2}\s+de\s+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sept?iembre|setiembre|octubre|"
@@ -249,10 +262,25 @@ _STREET_BARE = re.compile(
 )
 _STREET_BARE_ANYCASE = re.compile(
     r"\b(?:on|off|at|near|to|from|past)\s+((?!(?:the|a|an|my|your|his|her|our|their|this|that|any|every|see|call|"
-    r"main|same|right|wrong|long|whole|one|other)\b)[a-z]{3,}(?:\s+(?!(?:the|a|my)\b)[a-z]{2,})?\s+"
+    r"main|same|right|wrong|long|whole|one|other|its|no|half|some|each|which|what|either|another|dirt|open|"
+    r"back|side|front|high|express|toll|the)\b)[a-z]{3,}(?:\s+(?!(?:the|a|my|its|way)\b)[a-z]{2,})?\s+"
     r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|ln|lane|ct|court|pkwy|parkway|hwy|highway|trl|trail|"
-    r"cir|circle|ter|terrace|pl)\b\.?)",
+    # "we live on bayou way" (and "on its way", "on the way" are not streets: see the words refused above)
+    r"cir|circle|ter|terrace|pl|way)\b\.?)",
     _I,
+)
+# directions instead of an address: "the blue house on Elm past the Lutheran church"
+_DESCRIBED_PLACE = re.compile(
+    r"\b(?:(?:the|a)\s+)?(?:[a-z]+\s+){0,2}(?:house|home|trailer|farmhouse|duplex|cabin|building|farm)\s+(?:on|off)\s+"
+    r"(?!(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b)"
+    r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
+    r"(?:\s+(?:past|near|behind|across\s+from|next\s+to|by|after|before|at\s+the\s+end\s+of)\s+[^,.;:!?\n]{2,40})?"
+)
+# a crossing: "the crash was at Fish Hatchery & McKee", "corner of Park and Main"
+_INTERSECTION = re.compile(
+    r"\b(?:(?:at|on|near)\s+((?:[A-Z][\w'.-]*\s+){0,2}[A-Z][\w'.-]*\s+&\s+(?:[A-Z][\w'.-]*)(?:\s+[A-Z][\w'.-]*)?)|"
+    r"(?i:corner|intersection)\s+of\s+((?:[A-Z][\w'.-]*\s+){0,2}[A-Z][\w'.-]*\s+(?:&|and)\s+[A-Z][\w'.-]*"
+    r"(?:\s+[A-Z][\w'.-]*)?))"
 )
 _TITLE_AFTER = re.compile(r"\.?\s+[A-Z][a-z]")
 _UNIT_ONLY = re.compile(r"\b(?:apt|apartment|unit|suite|ste|room|rm)\.?\s*#?\s*\d+[A-Za-z]?\b", _I)
@@ -292,6 +320,13 @@ _ORG_SUFFIX = (
 )
 _ORG = re.compile(rf"\b(?:[A-Z][\w&'.-]*\s+(?:&\s+)?){{1,4}}(?i:{_ORG_SUFFIX})(?![\w-])")
 _ORG_PREFIX = re.compile(r"\b(?:Camp|Club|Team|Troop|Scout\s+Troop|Pack)\s+(?:[A-Z][\w'-]*\s*){1,3}")
+# "His daycare (Little Sprouts on Atwood)", "her school, Ridgeview Prep,": a name beside the kind of place
+_ORG_APPOS = re.compile(
+    r"\b(?i:daycare|day\s+care|preschool|school|camp|employer|company|church|gym|club|agency|firm|academy)"
+    r"[ \t]*(?:\(|,[ \t]*|:[ \t]*|—[ \t]*|–[ \t]*|-[ \t]+)"
+    r"((?!(?:I|Mr|Mrs|Ms|Miss|Dr|Coach|The|But|And|So|Then|Please|He|She|They|We|It|My|His|Her|Our|Their|"
+    r"Which|Who|That|This|Is|Was)\b)[A-Z][\w&'.-]*(?:[ \t]+(?:&[ \t]+)?[A-Z][\w&'.-]*){0,4})"
+)
 _WORK_AT = re.compile(
     r"\b(?:work(?:s|ed|ing)?\s+(?:at|for)|employed\s+(?:at|by)|employer\s+(?:is|was)|job\s+at|shift\s+at|"
     r"teach(?:es|ing)?\s+at|attends|goes\s+to|enrolled\s+at|lives\s+at|living\s+at|moved\s+into)\s+"
@@ -301,6 +336,7 @@ _WORK_AT = re.compile(
 _NOT_ORG_WORDS = _words(
     """
     walgreens cvs walmart costco target kroger rite aid amazon medicare medicaid mychart epic the my a
+    his her our their your its this that
     hospital clinic pharmacy urgent care er emergency va kaiser aetna cigna humana anthem bcbs blue cross
     shield optum express scripts caremark unitedhealthcare united healthcare social security
     """
@@ -372,6 +408,10 @@ def find_structured(text: str) -> Iterator[Hit]:
         if 1 <= mo <= 12 and 1 <= dd <= 31 and m.group(0) not in _FRACTIONS:
             yield (m.start(), m.end(), "DATE")
     for m in _DOB_SPACED.finditer(text):
+        yield _groups(m, 1, "DATE")
+    for m in _DOB_SPOKEN.finditer(text):
+        yield _groups(m, 1, "DATE")
+    for m in _ORD_WORD_CTX.finditer(text):
         yield _groups(m, 1, "DATE")
     for m in _ES_DATE.finditer(text):
         yield (m.start(), m.end(), "DATE")
@@ -462,6 +502,11 @@ def find_structured(text: str) -> Iterator[Hit]:
     for m in _STREET_BARE_ANYCASE.finditer(text):
         if not (_TITLE_AFTER.match(text, m.end(1)) and re.search(r"\bdr\.?$", m.group(1), _I)):
             yield _groups(m, 1, "ADDRESS")
+    for m in _DESCRIBED_PLACE.finditer(text):
+        yield (m.start(), m.end(), "ADDRESS")
+    for m in _INTERSECTION.finditer(text):
+        g = 1 if m.group(1) else 2
+        yield _groups(m, g, "ADDRESS")
     for m in _UNIT_ONLY.finditer(text):
         yield (m.start(), m.end(), "ADDRESS")
     for m in _PO_BOX.finditer(text):
@@ -504,6 +549,10 @@ def find_structured(text: str) -> Iterator[Hit]:
             words = words[1:]
         if len(words) >= 2:
             yield (o_start, o_end, "ORGANIZATION")
+    for m in _ORG_APPOS.finditer(text):
+        words = m.group(1).split()
+        if not all(w.lower().strip(".,") in _NOT_ORG_WORDS for w in words):
+            yield _groups(m, 1, "ORGANIZATION")
     for m in _WORK_AT.finditer(text):
         org = m.group(1)
         words = org.split()
