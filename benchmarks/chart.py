@@ -3,23 +3,32 @@
 1. Parse time of the largest sample bundle (FHIRBundleChart read + get_context).
 2. One patient's context over REST against a real sekmet-fhir server on 127.0.0.1: wall time of the
    concurrent fetch vs the sum of its searches and vs the slowest single search, each search also timed
-   alone on the same server run (goal: wall <= 1.3x the slowest single search).
+   alone on the same server run (goal: wall <= 1.3x the slowest single search). Measured twice: on
+   the single-process server (``sekmet serve``, which serves one request at a time: it shares one
+   SQLite connection behind one lock) and on the same app under ``uvicorn --workers N`` (how
+   FastAPI servers are deployed; each worker reads the WAL database through its own connection).
+   The gap between the two is the server's, not the client's: the client-only figure (a fake EHR
+   answering every request after 40 ms) shows the client's own overhead.
 3. Chart tokens sent to the prompt for the largest sample chart, per intent, vs the token count of its
    full JSON (goal: <= 1,500 with every intent-relevant fact kept). Counted with
    ``estimate_tokens`` and, when a local GGUF model is cached (``replydraft model fetch``), with the
    model's real tokenizer (llama.cpp ``/tokenize``), which also validates the estimate.
 
-Run: ``.venv/bin/python benchmarks/chart.py`` (needs ``scripts/fhir-server.sh`` for figure 2).
+Run: ``.venv/bin/python benchmarks/chart.py [--workers 2,4]`` (needs ``scripts/fhir-server.sh`` for
+figure 2). The machine's load changes every figure: run it 2-3 times and take medians.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -61,51 +70,123 @@ def parse_time(path: Path) -> None:
     )
 
 
-def rest_timing(path: Path) -> None:
+@dataclass
+class _Server:
+    """One sekmet server configuration under test and its measurements."""
+
+    name: str
+    label: str
+    server: SekmetServer
+    pid: str
+    walls: list[float] = field(default_factory=list)
+    sums: list[float] = field(default_factory=list)
+    slowest: list[float] = field(default_factory=list)
+    async_walls: list[float] = field(default_factory=list)
+    server_cpu: list[float] = field(default_factory=list)
+    client_cpu: list[float] = field(default_factory=list)
+
+
+def rest_timing(path: Path, worker_counts: list[int]) -> None:
+    """Figure 2 on the single-process server and on each multi-worker server, same bundle.
+
+    The servers run side by side and the rounds alternate between them, so a change in the shared
+    machine's load hits every configuration alike.
+    """
     if not sekmet_available():
         print("[2] REST: skipped (sekmet-fhir not installed: run scripts/fhir-server.sh)")
         return
+    bundle = json.loads(path.read_text(encoding="utf-8"))
+    servers: list[_Server] = []
     with tempfile.TemporaryDirectory() as tmp:
-        server = SekmetServer(Path(tmp))
         try:
-            bundle = json.loads(path.read_text(encoding="utf-8"))
-            mapping = server.load(bundle)
-            pid = next(v for k, v in mapping.items() if k.startswith("Patient/")).partition("/")[2]
-            auth = BearerAuth(STATIC_TOKEN)
-            with FHIRChart(server.base_url, auth=auth) as chart:
-                chart.get_context(pid)  # warm-up (connections, server caches)
-                plan = chart._plan(pid, chart._current_now())
-                walls, sums, slowest = [], [], []
-                for _ in range(RUNS):
-                    chart.get_context(pid)
-                    walls.append(chart.last_timings["total"])
-                    alone = [_timed(lambda s=s: chart._search(s)) for s in plan]
-                    alone.append(_timed(lambda: chart._read("Patient", pid)))
-                    sums.append(sum(alone))
-                    slowest.append(max(alone))
-                full = _timed(lambda: chart.get_context(pid))
-            wall, total, slow = (statistics.median(x) for x in (walls, sums, slowest))
-            print(
-                f"[2] REST sync, one patient, {len(plan)} searches + Patient read: concurrent fetch wall "
-                f"{ms(wall)}; searches one at a time: sum {ms(total)}, slowest {ms(slow)}; "
-                f"wall/slowest {wall / slow:.2f}x (goal <= 1.3x); get_context incl. parse {ms(full)}"
+            for workers in (1, *worker_counts):
+                if workers == 1:
+                    name = "single process"
+                    label = "`sekmet serve`: one process, one SQLite connection behind one lock"
+                else:
+                    name = f"{workers} workers"
+                    label = f"`uvicorn sekmet.main:app_factory --factory --workers {workers}`"
+                server = SekmetServer(Path(tmp) / f"w{workers}", workers=workers)
+                servers.append(_Server(name, label, server, ""))
+                mapping = server.load(bundle)
+                servers[-1].pid = next(v for k, v in mapping.items() if k.startswith("Patient/")).split("/")[
+                    1
+                ]
+            load_before = os.getloadavg()
+            asyncio.run(_interleaved(servers))
+            load_after = os.getloadavg()
+            cpus = os.cpu_count() or 1
+            for srv in servers:
+                wall, total, slow, awall = (
+                    statistics.median(x) for x in (srv.walls, srv.sums, srv.slowest, srv.async_walls)
+                )
+                print(f"[2] server: sekmet-fhir, {srv.name} ({srv.label})")
+                asyncio.run(_server_concurrency(srv.server.base_url, srv.pid))
+                print(
+                    f"[2]   sync: 8 searches + Patient read, concurrent fetch wall {ms(wall)}; one at a "
+                    f"time: sum {ms(total)}, slowest {ms(slow)}; wall/slowest {wall / slow:.2f}x "
+                    f"(goal <= 1.3x; {max(slow, total / cpus) / slow:.2f}x if the one-at-a-time work "
+                    f"spread perfectly over {cpus} CPUs)"
+                )
+                print(f"[2]   async: concurrent fetch wall {ms(awall)}; wall/slowest {awall / slow:.2f}x")
+                # CPU time does not depend on the machine's load the way wall time does: it says
+                # what the best wall time on this many idle cores could be
+                server_cpu, client_cpu = (sum(x) / len(x) for x in (srv.server_cpu, srv.client_cpu))
+                floor = max(slow, (server_cpu + client_cpu) / cpus)
+                print(
+                    f"[2]   CPU per concurrent fetch (mean): server {ms(server_cpu)}, client "
+                    f"{ms(client_cpu)}; on {cpus} idle CPUs its wall could not beat {ms(floor)} = "
+                    f"{floor / slow:.2f}x the slowest search"
+                )
+            single = servers[0]
+            _with_latency(single.server.base_url, BearerAuth(STATIC_TOKEN), single.pid)
+            summary = "; ".join(
+                f"{srv.name} sync {statistics.median(srv.walls) / statistics.median(srv.slowest):.2f}x "
+                f"async {statistics.median(srv.async_walls) / statistics.median(srv.slowest):.2f}x"
+                for srv in servers
             )
-            asyncio.run(_async_rest(server.base_url, auth, pid, slow))
-            asyncio.run(_server_concurrency(server.base_url, pid))
-            _with_latency(server.base_url, auth, pid)
+            print(
+                f"[2] SUMMARY wall / slowest single search (medians of {RUNS} alternating rounds): "
+                f"{summary} (goal <= 1.3x); load average (1 min) {load_before[0]:.2f} before, "
+                f"{load_after[0]:.2f} after, {cpus} CPUs"
+            )
         finally:
-            server.stop()
+            for srv in servers:
+                srv.server.stop()
 
 
-async def _async_rest(base_url: str, auth: BearerAuth, pid: str, slowest: float) -> None:
-    async with AsyncFHIRChart(base_url, auth=auth) as chart:
-        await chart.get_context(pid)
-        walls = []
+async def _interleaved(servers: list[_Server]) -> None:
+    auth = BearerAuth(STATIC_TOKEN)
+    charts = [FHIRChart(s.server.base_url, auth=auth) for s in servers]
+    assembly_cpu: list[float] = []
+    for chart in charts:
+        chart._assemble = _cpu_timed(chart._assemble, assembly_cpu)  # type: ignore[method-assign]
+    acharts = [AsyncFHIRChart(s.server.base_url, auth=auth) for s in servers]
+    try:
+        for srv, chart, achart in zip(servers, charts, acharts, strict=True):
+            for _ in range(3):  # warm-up: connections (and so workers), server caches
+                chart.get_context(srv.pid)
+                await achart.get_context(srv.pid)
         for _ in range(RUNS):
-            await chart.get_context(pid)
-            walls.append(chart.last_timings["total"])
-    wall = statistics.median(walls)
-    print(f"[2] REST async: concurrent fetch wall {ms(wall)}; wall/slowest {wall / slowest:.2f}x")
+            for srv, chart, achart in zip(servers, charts, acharts, strict=True):
+                server_cpu, client_cpu = _tree_cpu_s(srv.server.process.pid), time.process_time()
+                chart.get_context(srv.pid)
+                srv.walls.append(chart.last_timings["total"])
+                srv.server_cpu.append(_tree_cpu_s(srv.server.process.pid) - server_cpu)
+                # the fetch only (as last_timings["total"]), not the context assembly after it
+                srv.client_cpu.append(time.process_time() - client_cpu - assembly_cpu[-1])
+                await achart.get_context(srv.pid)
+                srv.async_walls.append(achart.last_timings["total"])
+                plan = chart._plan(srv.pid, chart._current_now())
+                alone = [_timed(chart._search, s, None) for s in plan]
+                alone.append(_timed(chart._read, "Patient", srv.pid, None))
+                srv.sums.append(sum(alone))
+                srv.slowest.append(max(alone))
+    finally:
+        for chart in charts:
+            chart.close()
+        for achart in acharts:
+            await achart.aclose()
 
 
 async def _server_concurrency(base_url: str, pid: str) -> None:
@@ -113,7 +194,7 @@ async def _server_concurrency(base_url: str, pid: str) -> None:
     headers = {"Authorization": f"Bearer {STATIC_TOKEN}", "Accept": "application/fhir+json"}
     async with httpx.AsyncClient(headers=headers) as client:
         url = f"{base_url}/Patient/{pid}"
-        await client.get(url)
+        await asyncio.gather(*(client.get(url) for _ in range(9)))
         one, nine = [], []
         for _ in range(RUNS):
             started = time.perf_counter()
@@ -124,8 +205,8 @@ async def _server_concurrency(base_url: str, pid: str) -> None:
             nine.append(time.perf_counter() - started)
     a, b = statistics.median(one), statistics.median(nine)
     print(
-        f"[2] server check: one Patient read {ms(a)}, nine concurrent {ms(b)} ({b / a:.1f}x one; "
-        f"9x = the server handles requests one at a time)"
+        f"[2]   server check: one Patient read {ms(a)}, nine concurrent {ms(b)} ({b / a:.1f}x one; "
+        f"9x = requests served one at a time)"
     )
 
 
@@ -155,7 +236,7 @@ def _with_latency(base_url: str, auth: BearerAuth, pid: str) -> None:
         for _ in range(5):
             chart.get_context(pid)
             walls.append(chart.last_timings["total"])
-            slowest.append(max(_timed(lambda s=s: chart._search(s)) for s in plan))
+            slowest.append(max(_timed(chart._search, s, None) for s in plan))
     wall, slow = statistics.median(walls), statistics.median(slowest)
 
     async def run() -> float:
@@ -171,7 +252,7 @@ def _with_latency(base_url: str, auth: BearerAuth, pid: str) -> None:
 
     awall = asyncio.run(run())
     print(
-        f"[2] REST with {LATENCY_S * 1000:.0f} ms added per request: slowest single search {ms(slow)}; "
+        f"[2]   with {LATENCY_S * 1000:.0f} ms added per request: slowest single search {ms(slow)}; "
         f"concurrent wall sync {ms(wall)} ({wall / slow:.2f}x), async {ms(awall)} ({awall / slow:.2f}x)"
     )
 
@@ -227,9 +308,38 @@ def client_only() -> None:
     )
 
 
-def _timed(fn: Any) -> float:
+def _cpu_timed(fn: Any, out: list[float]) -> Any:
+    """``fn``, recording the CPU seconds of each call in ``out``."""
+
+    def wrapper(*args: Any) -> Any:
+        started = time.process_time()
+        try:
+            return fn(*args)
+        finally:
+            out.append(time.process_time() - started)
+
+    return wrapper
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds used so far by a process and its descendants (Linux /proc; nan elsewhere)."""
+    try:
+        total, stack = 0.0, [pid]
+        while stack:
+            proc = stack.pop()
+            # fields after the command name: state is 0, utime 11, stime 12 (proc(5))
+            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for task in Path(f"/proc/{proc}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        return total
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def _timed(fn: Any, *args: Any) -> float:
     started = time.perf_counter()
-    fn()
+    fn(*args)
     return time.perf_counter() - started
 
 
@@ -293,9 +403,17 @@ def tokens(path: Path) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--workers",
+        default="2,4",
+        help="comma-separated worker counts of the multi-process servers to compare with the "
+        "single-process one (default: 2,4)",
+    )
+    args = parser.parse_args()
     path = largest_bundle()
     parse_time(path)
-    rest_timing(path)
+    rest_timing(path, [int(w) for w in args.workers.split(",") if w.strip() and int(w) > 1])
     client_only()
     tokens(path)
 

@@ -4,11 +4,19 @@ sekmet-fhir lives in its own venv, ``.venv-fhir`` (``scripts/fhir-server.sh`` in
 fhir.resources 8.x and pulls fastapi/uvicorn. Each start uses a fresh data_dir (reloading a bundle
 duplicates data), the simulator off (it reacts to new Appointments/MedicationRequests), inbound
 validation ``warn`` (strict rolls back a whole transaction on one bad element) and loopback only.
+
+``workers=1`` (the default, used by the tests) is what ``sekmet serve`` runs: one process whose store
+shares one SQLite connection behind one lock, so it answers requests one at a time. ``workers=N``
+runs the same app under ``uvicorn --workers N`` (what a production deployment of a FastAPI app
+does): each worker process opens its own connection to the same WAL-mode database, so reads run in
+parallel. Load data once, then only read: each worker keeps its own in-memory write counter and
+token replay cache, so concurrent writes through different workers are not what sekmet was built for.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import time
@@ -19,6 +27,7 @@ import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 SEKMET = REPO / ".venv-fhir" / "bin" / "sekmet"
+UVICORN = REPO / ".venv-fhir" / "bin" / "uvicorn"
 STATIC_TOKEN = "replydraft-test-static-token"
 
 
@@ -36,8 +45,12 @@ def _free_port() -> int:
 class SekmetServer:
     """A sekmet-fhir process with SMART backend auth and a static bearer token enabled."""
 
-    def __init__(self, workdir: Path, *, smart_clients: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, workdir: Path, *, smart_clients: list[dict[str, Any]] | None = None, workers: int = 1
+    ) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
+        self.workers = workers
         self.port = _free_port()
         self.root = f"http://127.0.0.1:{self.port}"
         self.base_url = f"{self.root}/fhir"
@@ -59,10 +72,28 @@ class SekmetServer:
         }
         self.config = workdir / "settings.yaml"
         self.config.write_text(json.dumps(settings, indent=2), encoding="utf-8")  # JSON is YAML
-        self._log = (workdir / "server.log").open("wb")
-        self.process = subprocess.Popen(  # the binary path is fixed, arguments are ours
-            [str(SEKMET), "serve", "--config", str(self.config)],
+        self._logpath = workdir / "server.log"
+        self._log = self._logpath.open("wb")
+        if workers == 1:
+            command = [str(SEKMET), "serve", "--config", str(self.config)]
+        else:
+            # the same app factory `sekmet serve` runs, under uvicorn's process manager
+            command = [
+                str(UVICORN),
+                "sekmet.main:app_factory",
+                "--factory",
+                "--workers",
+                str(workers),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+            ]
+        self.process = subprocess.Popen(  # the binary paths are fixed, arguments are ours
+            command,
             cwd=workdir,
+            env={**os.environ, "SEKMET_CONFIG": str(self.config)},
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
@@ -75,13 +106,18 @@ class SekmetServer:
                 raise RuntimeError(f"sekmet exited early; see {self.workdir / 'server.log'}")
             try:
                 r = httpx.get(f"{self.base_url}/metadata", headers=self.headers, timeout=1.0)
-                if r.status_code == 200:
+                # one answering worker is not all of them: each logs its own startup line
+                if r.status_code == 200 and self._started_workers() >= self.workers:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
         self.stop()
         raise RuntimeError("sekmet did not become ready in time")
+
+    def _started_workers(self) -> int:
+        self._log.flush()
+        return self._logpath.read_bytes().count(b"Application startup complete")
 
     @property
     def headers(self) -> dict[str, str]:
