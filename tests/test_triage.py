@@ -190,6 +190,7 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout3.jsonl",
         "triage_heldout4.jsonl",
         "triage_heldout11.jsonl",
+        "triage_heldout12.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
