@@ -248,7 +248,49 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         ["Fish Hatchery", "McKee", "Park and Main"],
         ["The crash was at", "last week"],
     ),
+    (
+        "introducing_oneself_with_a_word_name",
+        "yo its chase, my chase acct got hacked. can u resend the bill",
+        ["its chase,"],
+        ["my chase acct", "resend the bill"],
+    ),
+    (
+        "first_name_as_subject",
+        "cant sleep. autumn says i snore now. the bill says i owe $40 and my rose has aphids",
+        ["autumn"],
+        ["the bill says", "my rose has", "i snore"],
+    ),
+    (
+        "spelled_letter_by_letter",
+        "the phone spells my name weird, it's K W E S I and my email is h p r i c e at example dot org",
+        ["K W E S I", "h p r i c e"],
+        ["the phone spells my name weird"],
+    ),
+    (
+        "nickname_in_quotes_closing_a_line",
+        'CALL ME 414-555-0119. GERALD "GERRY" MCALLISTER',
+        ["GERALD", "GERRY", "MCALLISTER", "414-555-0119"],
+        ["CALL ME"],
+    ),
+    (
+        "name_on_the_account",
+        "Please start the draft. Name on the account is Dolores M. Fuentes-Ibarra.",
+        ["Dolores", "Fuentes-Ibarra"],
+        ["Please start the draft"],
+    ),
+    (
+        "town_after_street_and_day_month_date",
+        "HE LIVES AT 77 RIVER RD, SPRING GREEN. She has appointment on 24.03, dose 2.5 mg on 10.25 mg",
+        ["77 RIVER RD", "SPRING GREEN", "24.03"],
+        ["2.5 mg", "10.25 mg"],
+    ),
     # --- false positives that must stay fixed
+    (
+        "sentence_initial_word_name_before_a_verb",
+        "Do I do these on the same day? Kit says collect by the morning.",
+        [],
+        ["Kit says collect"],
+    ),
     (
         "greeting_then_verb",
         "Hey Need a refill on my lisinopril.\nThe home health nurse couldn't reach me.",

@@ -76,6 +76,9 @@ _LABEL_CTX = re.compile(
     rf"(?=[A-Za-z])(?:\b(?:member|patient|pt|name|subscriber|insured|policy\s*holder|parent|guardian|"
     rf"guarantor|responsible\s+party|account\s+holder|cardholder|beneficiary|dependent|"
     rf"child|student|employee|emergency\s+contact|contact|spouse|caregiver|proxy|{_KIN})\s*(?:name)?\s*:\s*(?=\S)"
+    # "Name on the account is Dolores M. Fuentes-Ibarra", "name on the card: ..."
+    r"|\bname\s+on\s+(?:the\s+|my\s+)?(?:account|card|policy|file|chart|prescription|form|bill|check|"
+    r"insurance|license|id)\s*(?:is|was|:)\s*(?=\S)"
     rf"|\b(?:{_KIN}|contact|manager|rep|representative|adjuster|caseworker|coordinator|supervisor|advocate|"
     rf"patient|member|subscriber|insured|policy\s*holder|account\s+holder|"
     rf"teacher|principal|landlord|sponsor|attorney|lawyer)\s+(?:is|was|named|called)\s+(?=\S))",
@@ -111,7 +114,7 @@ _SLOT_STOP = _words(
     had having getting needs need needed wanted takes took take is's isn't wasn't doesn't didn't hasn't
     age aged turned turning who's goes gets loves likes lives works plays attends
     couldn't couldnt wouldn't wouldnt shouldn't shouldnt can't cant won't wont didn't didnt doesn't doesnt
-    hadn't haven't aren't weren't isnt wasnt
+    hadn't haven't aren't weren't isnt wasnt ok okay
     """
 )
 _AND_ME = re.compile(r"(?:^|(?<=[\s,(]))([^\W\d_][\w'’-]*)\s+(?:and|&)\s+(?:i|me)\b(?!')", re.IGNORECASE)
@@ -143,15 +146,16 @@ _STREET_WORDS = _words(
 )
 _SAINT = re.compile(r"\b(?:st|saint|ste)\.?\s+$", re.IGNORECASE)
 _ID_FOLLOWS = re.compile(
-    r"(?<=[^\W\d_])[ \t,]*\n?[ \t]*(?:\(?\b(?:dob|d\.o\.b\.?|mrn#?|date\s+of\s+birth|born|birthdate|ssn|"
-    r"social\s+security)\b|"
+    r"(?<=[^\W\d_])[ \t,]*\n?[ \t]*(?:\(?\b(?:dob|d\.o\.b\.?|mrn#?|date\s+of\s+birth|(?:was\s+)?born|"
+    r"birthdate|ssn|social\s+security)\b|"
     # a phone in any common layout: "608-555-0118", "(586)517-0223", "1-224-954-9429", "7045586729"
     r"(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}\b|"
     # a numeric date of birth written straight after the name: "ngozi adeyemi 5/7/1987", "(2006-07-01)"
     r"\(?\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d{2}\b|\(?(?:19|20)\d{2}-\d{2}-\d{2}\b|\(mrn)",
     re.IGNORECASE,
 )
-_TAIL = re.compile(r"(?<=[.!?;:)\n])[ \t]*((?:[^\W\d_][\w'’-]*[ \t]*){1,3})(?=\n|$)")
+# (a nickname in quotes may sit inside: 'CALL ME 414-555-0119. GERALD "GERRY" MCALLISTER')
+_TAIL = re.compile(r"(?<=[.!?;:)\n])[ \t]*((?:[\"“]?[^\W\d_][\w'’-]*[\"”]?[ \t]*){1,3})(?=\n|$)")
 _VOCATIVE = re.compile(r"(?:^|\n)[ \t>]*([A-Z][a-z]+),[ \t]+[a-z]")
 _POSSESSIVE = re.compile(r"\b([A-Z][a-z]+)(?:'s|’s)\b")
 _OTHER_SCRIPT = re.compile(

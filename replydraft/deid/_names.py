@@ -72,6 +72,22 @@ _LOWER_ORG = re.compile(
 _ORG_LEAD = frozenset(
     {"the", "a", "an", "my", "his", "her", "our", "their", "your", "at", "to", "from", "new", "old"}
 )
+# a message's opening: an optional greeting line, then the self-introduction ("hi its kayla", "yo this is")
+_INTRO = re.compile(
+    r"\A\s*(?:(?:hi|hello|hey|yo|hiya|good\s+(?:morning|afternoon|evening))\b[ \t,!.]*(?:\n\s*)?)?"
+    r"(?:it'?s|it\s+is|this\s+is|i'?m|im|i\s+am|my\s+name\s+is)[ \t,:]*\Z",
+    re.IGNORECASE,
+)
+_SUBJECT_VERB = re.compile(
+    r"(?:^|(?<=[\s(]))([^\W\d_][\w'’-]*)\s+(?:says|said|asked|told|texted|thinks|has\s+been|has\s+had|is\s+having|"
+    r"was\s+born|woke\s+up|keeps)\b",
+    re.IGNORECASE,
+)
+_DETERMINER_BEFORE = re.compile(
+    r"\b(?:the|a|an|my|your|his|her|our|their|this|that|its|every|each|no|any)\s+$", re.IGNORECASE
+)
+# four or more single letters in a row, space-separated: a spelled name or address
+_SPELLED = re.compile(r"(?<![\w.'’-])(?:[A-Za-z] ){3,}[A-Za-z](?![\w.@'’-])")
 _TITLE_END = re.compile(r"\b(?:dr|doctor|doc|nurse|np|pa)\.?\s*$", re.IGNORECASE)
 _VERB_SUFFIXES = (("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""))
 _DAY_AFTER = re.compile(r"\s*,?\s*\d{1,2}(?:st|nd|rd|th)?\b(?![/.-]?\d{3})")
@@ -295,7 +311,31 @@ class NameFinder:
         for m in _KIN_CTX.finditer(text):
             yield from slot(m.end(), "NAME", "strong")
         for m in _SELF_CTX.finditer(text):
+            k = tok_at(m.end())
+            if (
+                k is not None
+                and _INTRO.search(text, 0, m.end()) is not None
+                and self._first_name_word(toks[k])
+                and (mode != "normal" or toks[k].cap or toks[k].upper)
+            ):
+                # "hi its chase, ...", "yo this is hope": introducing oneself at the top of a message, a
+                # first name is the writer's even when it is also a word
+                yield from slot(m.end(), "NAME", "strong", max_words=2)
+                continue
             yield from slot(m.end(), "NAME", "weak")
+        for m in _SUBJECT_VERB.finditer(text):
+            # "autumn says i snore", "CRYSTAL HAS BEEN WHEEZING": a first name as the subject of a verb
+            # that needs a person; "the bill says" / "my rose has" are things (a determiner before them)
+            k = tok_at(m.start(1))
+            if (
+                k is not None
+                and self._first_name_word(toks[k])
+                and (mode != "normal" or toks[k].cap or toks[k].upper)
+                # a capital at a sentence start says nothing: "Kit says collect by 3/9"
+                and not (mode == "normal" and toks[k].initial and toks[k].low in self.gaz.common)
+                and not _DETERMINER_BEFORE.search(text, max(0, m.start(1) - 12), m.start(1))
+            ):
+                yield (toks[k].start, toks[k].end, "NAME")
         for m in _ID_FOLLOWS.finditer(text):
             # "Jade Clark DOB 9-28-2008", "HOLLY SWEET 320-448-2073": the words right before an identifier
             yield from self._name_before(text, toks, mode, m.start(), by_start)
@@ -406,6 +446,7 @@ class NameFinder:
                 yield (toks[s].start, toks[k].end, "PROVIDER")
         yield from self._calendar_names(text, toks, mode)
         yield from self._lower_orgs(text)
+        yield from self._spelled(text)
         yield from self._signature_lines(text, toks, mode)
         yield from self._places(text, toks, mode)
         # 3. gazetteers and unknown capitalised words
@@ -485,7 +526,7 @@ class NameFinder:
             if not 1 <= len(words) <= 4:
                 continue
             rest = re.sub(r"[\w'’.-]+", "", body)
-            if rest.strip(" ,()") != "":
+            if rest.strip(' ,()"“”') != "":  # 'GERALD "GERRY" MCALLISTER': a nickname in quotes
                 continue
             if any(self._never_name(t) for t in words):
                 continue
@@ -624,6 +665,20 @@ class NameFinder:
                         and (nxt.low in g.last or nxt.low not in g.dictionary)
                     ):
                         yield (nxt.start, nxt.end, "NAME")
+
+    def _first_name_word(self, tok: Token) -> bool:
+        """A first name, even one that is also a word (Chase, Hope), but never a stop or slot word."""
+        return (
+            tok.low in self.gaz.first
+            and not self._never_name(tok)
+            and tok.low not in _SLOT_STOP
+            and len(tok.low) >= 3
+        )
+
+    def _spelled(self, text: str) -> Iterator[Hit]:
+        """A name or address spelled letter by letter: "it's K W E S I", "h p r i c e"."""
+        for m in _SPELLED.finditer(text):
+            yield (m.start(), m.end(), "NAME")
 
     def _lower_orgs(self, text: str) -> Iterator[Hit]:
         """Schools, daycares and firms in lower case: "the little oaks daycare", "st. ambrose academy".

@@ -111,6 +111,12 @@ _MD_DASH = re.compile(
     r"((?:0?[1-9]|1[0-2])[-/](?:[12]\d|3[01]|0?[1-9]))\b(?![-/.]\d)",
     _I,
 )
+# "appointment on 24.03": day.month (or month.day) without a year, only after a word that introduces a date
+_DM_DOT = re.compile(
+    r"\b(?:on|since|by|from|until|till|before|after|due|dated)\s+((?:[0-2]\d|3[01])\.(?:0[1-9]|1[0-2])|"
+    r"(?:0[1-9]|1[0-2])\.(?:[0-2]\d|3[01]))\b(?![.,]\d|\s*(?:mg|mcg|ml|kg|lbs?|%|units?|°|degrees|f\b|c\b))",
+    _I,
+)
 # month/year "10/2025"
 _MY = re.compile(r"(?<![\d/.-])(0?[1-9]|1[0-2])/(\d{4})(?![\d/])")
 # "on the 3rd", "since the 14th": the ordinal only
@@ -230,7 +236,7 @@ _LONG_NUM = re.compile(
 _VIN = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]*\d)[A-HJ-NPR-Z0-9]{17}\b", _I)
 _PLATE = re.compile(
     r"\b(?:plate|tag|license plate|tags)\b(?:\s*(?:number|no\.?|#))?(?:\s*(?:is|was|:))?\s*"
-    r"([A-Z0-9]{2,4}[- ]?[A-Z0-9]{2,5})\b",
+    r"[\"“]?([A-Z0-9]{2,4}[- ]?[A-Z0-9]{2,5})\b",
     _I,
 )
 # ids that aren't PHI however they look: lab names and common codes
@@ -251,7 +257,7 @@ _UNIT = (
     r"[A-Za-z0-9-]+)?"
 )
 _STREET = re.compile(
-    rf"(?<![:.,\d])\b\d{{1,6}}[A-Za-z]?(?:-\d+)?\s+(?:(?:[NSEW]|NE|NW|SE|SW|north|south|east|west|n\.|s\.|e\.|w\.)\s+)?"
+    rf"(?<![:.,/\d])\b\d{{1,6}}[A-Za-z]?(?:-\d+)?\s+(?:(?:[NSEW]|NE|NW|SE|SW|north|south|east|west|n\.|s\.|e\.|w\.)\s+)?"
     rf"(?:[A-Za-z0-9][\w'.-]*[ \t]+){{0,4}}?{_SUFFIX}\b\.?(?:[ \t]+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?{_UNIT}",
     _I,
 )
@@ -283,6 +289,11 @@ _INTERSECTION = re.compile(
     r"(?:\s+[A-Z][\w'.-]*)?))"
 )
 _TITLE_AFTER = re.compile(r"\.?\s+[A-Z][a-z]")
+_CITY_AFTER_STREET = re.compile(
+    r",[ \t]*((?:[A-Z][A-Za-z'.-]+|[A-Z]{2,})(?:[ \t]+(?:[A-Z][A-Za-z'.-]+|[A-Z]{2,})){0,2})"
+    r"(?=[ \t]*(?:[.,;\n)]|$|\d{5}))"
+)
+_NOT_CITY = _words("apt apartment unit suite ste room rm lot bldg building floor fl po box usa us thanks")
 _UNIT_ONLY = re.compile(r"\b(?:apt|apartment|unit|suite|ste|room|rm)\.?\s*#?\s*\d+[A-Za-z]?\b", _I)
 _PO_BOX = re.compile(r"\b(?:p\.?\s*o\.?\s*box|post office box|box)\s+#?\d+\b", _I)
 _RURAL = re.compile(r"\b(?:rr|rural route|hc|star route)\s*#?\s*\d+(?:\s*,?\s*box\s*\d+)?\b", _I)
@@ -316,7 +327,8 @@ _ORG_SUFFIX = (
     r"Lodge|Ministries|Temple|Mosque|Synagogue|Warehouse|Factory|Mill|Mills|Bank|Credit\s+Union|Trucking|Transport|"
     r"Pizzeria|Pizza|Tire|Tires|Studio|Studios|Agency|LLP|LTD|PLLC|Residential|Adoption|Mgmt\.?|Management|"
     r"Property|Properties|Holdings|Group|Clinic\s+of\s+\w+|Brewing|Brewery|Market|Grocery|Hardware|Garage|"
-    r"Roofing|Painting|Cleaning|Consulting|Design|Marketing|Labs|Technologies|Tech|Software|Staffing)"
+    r"Roofing|Painting|Cleaning|Consulting|Design|Marketing|Labs|Technologies|Tech|Software|Staffing|"
+    r"Architects|Engineering|Engineers|Attorneys|Accounting|Builders|Contractors|Insurance\s+Agency|Printing)"
 )
 _ORG = re.compile(rf"\b(?:[A-Z][\w&'.-]*\s+(?:&\s+)?){{1,4}}(?i:{_ORG_SUFFIX})(?![\w-])")
 _ORG_PREFIX = re.compile(r"\b(?:Camp|Club|Team|Troop|Scout\s+Troop|Pack)\s+(?:[A-Z][\w'-]*\s*){1,3}")
@@ -419,6 +431,8 @@ def find_structured(text: str) -> Iterator[Hit]:
         yield _groups(m, 1, "DATE")
     for m in _MARCH_MAY.finditer(text):
         yield _groups(m, 1, "DATE")
+    for m in _DM_DOT.finditer(text):
+        yield _groups(m, 1, "DATE")
     for m in _MY.finditer(text):
         yield (m.start(), m.end(), "DATE")
     for m in _ORDINAL_CTX.finditer(text):
@@ -496,6 +510,10 @@ def find_structured(text: str) -> Iterator[Hit]:
         if text[m.start() - 1 : m.start()] in (":", ".", ",") and m.start() > 0:
             continue
         yield (m.start(), m.end(), "ADDRESS")
+        cm = _CITY_AFTER_STREET.match(text, m.end())
+        if cm is not None and cm.group(1).lower() not in _NOT_CITY:
+            # "77 RIVER RD, SPRING GREEN.": the words after the street line are its town
+            yield _groups(cm, 1, "LOCATION")
     for m in _STREET_BARE.finditer(text):
         if not (_TITLE_AFTER.match(text, m.end(1)) and re.search(r"\bdr\.?$", m.group(1), _I)):
             yield _groups(m, 1, "ADDRESS")
