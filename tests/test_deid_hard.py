@@ -286,6 +286,13 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
     ),
     # --- false positives that must stay fixed
     (
+        "states_languages_faiths_are_not_people",
+        "Plate is HGV 4471 (Wisconsin). Mom speaks Vietnamese and needs a Somali interpreter; "
+        "I'm a Jehovah's Witness. Georgia Banks will drive her.",
+        ["HGV 4471", "Georgia", "Banks"],
+        ["Wisconsin", "Vietnamese", "Somali", "Jehovah"],
+    ),
+    (
         "sentence_initial_word_name_before_a_verb",
         "Do I do these on the same day? Kit says collect by the morning.",
         [],

@@ -26,6 +26,9 @@ _STOP = _words(
     isnt wasnt wont won't lol idk btw fyi asap appt meds rx er icu ob gyn obgyn pcp pt ot er urgent care
     mychart portal covid flu hmo ppo medicare medicaid english spanish american mexican chinese thai
     indian african asian latino hispanic jesus lord christ bible church amen insurance dept department
+    vietnamese somali arabic russian ukrainian korean japanese tagalog filipino haitian creole french
+    portuguese polish german italian hmong nepali burmese swahili amharic farsi persian dari pashto urdu
+    hindi punjabi bengali cantonese mandarin navajo jehovah sgt
     mondays tuesdays wednesdays thursdays fridays saturdays sundays fax tel ph esq sr jr ii iii iv pharmd
     mrn hr grp pcn bin ncpdp dos ssn dob rx mbi npi dea billing scheduling records triage admin forwarded
     subject re fw fwd sent wrote cc bcc attn

@@ -615,6 +615,8 @@ class NameFinder:
                 continue  # "Molina Healthcare", "Bellweather Apothecary": organisations, not people
             if _SAINT.search(text, max(0, tok.start - 7), tok.start):
                 continue  # "St. Mary's": a hospital or church
+            if low in g.states and low not in g.first:
+                continue  # "(Wisconsin)": a state alone identifies no one (Georgia may be a name)
             if mode == "normal":
                 if not tok.cap or _camel(tok.text):
                     continue
