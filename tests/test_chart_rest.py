@@ -202,6 +202,16 @@ async def test_async_medication_reads_overlap_the_slower_searches() -> None:
     assert [m.name for m in ctx.medications] == ["Lisinopril 10 MG Oral Tablet"]
 
 
+def test_when_concurrency_is_bounded_the_largest_searches_start_first() -> None:
+    # one worker thread: the requests go out in the order the client starts them
+    log: list[httpx.Request] = []
+    with sync_chart(fake_ehr(log=log), max_workers=1) as chart:
+        chart.get_context("p1")
+    searches = [r.url.path.removeprefix("/fhir/") for r in log if r.url.path != "/fhir/Patient/p1"]
+    assert searches[:3] == ["Observation", "Observation", "MedicationRequest"]
+    assert len(searches) == 8
+
+
 def test_searches_ask_for_the_fhir_semantics() -> None:
     log: list[httpx.Request] = []
     with sync_chart(fake_ehr(log=log)) as chart:

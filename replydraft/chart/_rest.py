@@ -201,7 +201,7 @@ class FHIRChart(_FHIRBase):
         Raises:
             PatientNotFoundError: 404 on the Patient read, or an id that is not a FHIR id.
             ChartAuthError: 401/403 (after one token refresh) or a refused token request.
-            ChartTimeoutError: A request exceeded the timeout.
+            ChartTimeoutError: A request exceeded the timeout, or all of them the deadline.
             ChartServerError: 5xx, an OperationOutcome, or a body that is not a FHIR Bundle.
             ChartDataError: The Patient resource is invalid.
         """
@@ -212,7 +212,7 @@ class FHIRChart(_FHIRBase):
         started = time.perf_counter()
         patient_future = self._pool.submit(self._timed_read, patient_id, expires)
         search_futures = [self._pool.submit(self._search, s, expires) for s in plan]
-        medications = search_futures[0]  # the plan starts with the MedicationRequest search
+        medications = search_futures[[s.resource_type for s in plan].index("MedicationRequest")]
         reads: list[Future[Mapping[str, Any] | None]] = []
         pending: set[Future[Any]] = {patient_future, *search_futures}
         try:
@@ -412,7 +412,7 @@ class AsyncFHIRChart(_FHIRBase):
         Raises:
             PatientNotFoundError: 404 on the Patient read, or an id that is not a FHIR id.
             ChartAuthError: 401/403 (after one token refresh) or a refused token request.
-            ChartTimeoutError: A request exceeded the timeout.
+            ChartTimeoutError: A request exceeded the timeout, or all of them the deadline.
             ChartServerError: 5xx, an OperationOutcome, or a body that is not a FHIR Bundle.
             ChartDataError: The Patient resource is invalid.
         """
@@ -422,15 +422,19 @@ class AsyncFHIRChart(_FHIRBase):
         expires = self._expiry()
         started = time.perf_counter()
         try:
-            # the plan starts with the MedicationRequest search; return_exceptions: every task
+            # return_exceptions: every task
             # finishes (bounded by the deadline) before we raise, so none is left running with an
             # unretrieved exception; at the deadline, wait_for cancels the gather and so all of them
             # (wait_for, not asyncio.timeout: Python 3.10 is supported)
             results = await asyncio.wait_for(
                 asyncio.gather(
                     self._read("Patient", patient_id, expires),
-                    self._medications(plan[0], expires),
-                    *(self._search(s, expires) for s in plan[1:]),
+                    *(
+                        self._medications(s, expires)
+                        if s.resource_type == "MedicationRequest"
+                        else self._search(s, expires)
+                        for s in plan
+                    ),
                     return_exceptions=True,
                 ),
                 timeout=self._remaining(expires),

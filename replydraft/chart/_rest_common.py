@@ -155,31 +155,10 @@ class _FHIRBase:
     def _plan(self, patient_id: str, now: datetime) -> list[_Search]:
         lim = self._limits
         obs_count = str(min(self.page_size, lim.max_observations))
+        # slowest first (observations are the largest result sets; the MedicationRequest search may
+        # be followed by Medication reads): when the server, the pool or max_workers bound how many
+        # run at once, the long ones start first and the short ones fill in around them
         return [
-            _Search(
-                "MedicationRequest",
-                (
-                    ("patient", patient_id),
-                    ("status", "active"),
-                    ("_include", "MedicationRequest:medication"),
-                    ("_include", "MedicationRequest:requester"),
-                    ("_count", str(self.page_size)),
-                ),
-            ),
-            _Search(
-                "MedicationDispense",
-                (("patient", patient_id), ("_count", str(self.page_size))),
-                optional=True,
-            ),
-            _Search("AllergyIntolerance", (("patient", patient_id), ("_count", str(self.page_size)))),
-            _Search(
-                "Condition",
-                (
-                    ("patient", patient_id),
-                    ("clinical-status", "active,recurrence,relapse"),
-                    ("_count", str(self.page_size)),
-                ),
-            ),
             *(
                 _Search(
                     "Observation",
@@ -194,6 +173,36 @@ class _FHIRBase:
                 for category in ("laboratory", "vital-signs")
             ),
             _Search(
+                "MedicationRequest",
+                (
+                    ("patient", patient_id),
+                    ("status", "active"),
+                    ("_include", "MedicationRequest:medication"),
+                    ("_include", "MedicationRequest:requester"),
+                    ("_count", str(self.page_size)),
+                ),
+            ),
+            _Search(
+                "Encounter",
+                (("patient", patient_id), ("_sort", "-date"), ("_count", str(lim.max_encounters))),
+                max_items=lim.max_encounters,
+                optional=True,
+            ),
+            _Search(
+                "Condition",
+                (
+                    ("patient", patient_id),
+                    ("clinical-status", "active,recurrence,relapse"),
+                    ("_count", str(self.page_size)),
+                ),
+            ),
+            _Search("AllergyIntolerance", (("patient", patient_id), ("_count", str(self.page_size)))),
+            _Search(
+                "MedicationDispense",
+                (("patient", patient_id), ("_count", str(self.page_size))),
+                optional=True,
+            ),
+            _Search(
                 "Appointment",
                 (
                     ("patient", patient_id),
@@ -202,12 +211,6 @@ class _FHIRBase:
                     ("date", f"ge{now.date().isoformat()}"),
                     ("_count", str(self.page_size)),
                 ),
-                optional=True,
-            ),
-            _Search(
-                "Encounter",
-                (("patient", patient_id), ("_sort", "-date"), ("_count", str(lim.max_encounters))),
-                max_items=lim.max_encounters,
                 optional=True,
             ),
         ]
