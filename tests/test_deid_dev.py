@@ -49,10 +49,11 @@ def d() -> Deidentifier:
 @pytest.mark.parametrize(
     ("fixture", "use_chart", "floor"),
     [
-        ("deid_dev.jsonl", True, 0.975),
-        ("deid_dev.jsonl", False, 0.95),
-        ("deid_handwritten_dev.jsonl", True, 0.97),
-        ("deid_handwritten_dev.jsonl", False, 0.96),
+        # the targets on the template set; the hand-written floors sit just under the measured 0.997
+        ("deid_dev.jsonl", True, 0.995),
+        ("deid_dev.jsonl", False, 0.985),
+        ("deid_handwritten_dev.jsonl", True, 0.99),
+        ("deid_handwritten_dev.jsonl", False, 0.99),
     ],
 )
 def test_recall_floor(d: Deidentifier, fixture: str, use_chart: bool, floor: float) -> None:
