@@ -286,6 +286,18 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
     ),
     # --- false positives that must stay fixed
     (
+        "verbs_after_lowercase_names",
+        "my grandson mateo and his sister valentina both have pink eye. valentina says it itches.",
+        ["mateo", "valentina"],
+        ["both have pink eye", "says it itches"],
+    ),
+    (
+        "word_names_opening_sentences",
+        "Summer has been rough with my allergies. Will the Zyrtec help? May I take it with Flonase?",
+        [],
+        ["Summer has been", "Will the Zyrtec", "May I take", "Flonase"],
+    ),
+    (
         "states_languages_faiths_are_not_people",
         "Plate is HGV 4471 (Wisconsin). Mom speaks Vietnamese and needs a Somali interpreter; "
         "I'm a Jehovah's Witness. Georgia Banks will drive her.",

@@ -118,6 +118,7 @@ _SLOT_STOP = _words(
     age aged turned turning who's goes gets loves likes lives works plays attends
     couldn't couldnt wouldn't wouldnt shouldn't shouldnt can't cant won't wont didn't didnt doesn't doesnt
     hadn't haven't aren't weren't isnt wasnt ok okay
+    both all each every some many more most other only even ever never always often once yet
     """
 )
 _AND_ME = re.compile(r"(?:^|(?<=[\s,(]))([^\W\d_][\w'’-]*)\s+(?:and|&)\s+(?:i|me)\b(?!')", re.IGNORECASE)

@@ -664,7 +664,9 @@ class NameFinder:
                         and text[tok.end : nxt.start] == " "
                         and not self._never_name(nxt)
                         and nxt.low not in g.common
-                        and (nxt.low in g.last or nxt.low not in g.dictionary)
+                        and nxt.low not in _SLOT_STOP
+                        # "valentina says": an inflected word ("says", "texted") is no surname
+                        and (nxt.low in g.last or not self._word(nxt.low))
                     ):
                         yield (nxt.start, nxt.end, "NAME")
 
