@@ -191,6 +191,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout4.jsonl",
         "triage_heldout11.jsonl",
         "triage_heldout12.jsonl",
+        "triage_heldout13.jsonl",
+        "triage_heldout14.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
