@@ -284,6 +284,19 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         ["77 RIVER RD", "SPRING GREEN", "24.03"],
         ["2.5 mg", "10.25 mg"],
     ),
+    (
+        "run_on_sign_off_then_new_topic",
+        "can i lower the lipitor thanks major also why was i charged. thank you - hunter case also is dr "
+        "rivers taking new patients. thanks again also send it",
+        ["major", "hunter case", "rivers"],
+        ["thanks again also send it", "why was i charged"],
+    ),
+    (
+        "brand_word_as_surname_after_first_name",
+        "I'm caring for my sister Sarah Kaiser. Her insurance is Kaiser and she shops at Target.",
+        ["Sarah Kaiser"],
+        ["insurance is Kaiser", "Target"],
+    ),
     # --- false positives that must stay fixed
     (
         "verbs_after_lowercase_names",

@@ -88,6 +88,9 @@ _DETERMINER_BEFORE = re.compile(
 )
 # four or more single letters in a row, space-separated: a spelled name or address
 _SPELLED = re.compile(r"(?<![\w.'’-])(?:[A-Za-z] ){3,}[A-Za-z](?![\w.@'’-])")
+_NEW_TOPIC = re.compile(
+    r"[ \t,]+(?:also|ps|p\.s\.|btw|oh\s+and|and\s+also|one\s+more\s+thing)\b", re.IGNORECASE
+)
 _TITLE_END = re.compile(r"\b(?:dr|doctor|doc|nurse|np|pa)\.?\s*$", re.IGNORECASE)
 _VERB_SUFFIXES = (("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""))
 _DAY_AFTER = re.compile(r"\s*,?\s*\d{1,2}(?:st|nd|rd|th)?\b(?![/.-]?\d{3})")
@@ -223,9 +226,22 @@ class NameFinder:
             ):
                 j += 1  # "van", "de", a middle initial "T" / "F."
                 continue
-            if self._never_name(tok):
-                break
             g = self.gaz
+            if self._never_name(tok):
+                # "my sister Sarah Kaiser": a brand on the allow-list (not a drug) that is also a surname,
+                # capitalised right after a first name in a name slot, is the surname
+                if not (
+                    strong
+                    and mode == "normal"
+                    and tok.cap
+                    and tok.low in g.allow
+                    and tok.low in g.last
+                    and prev.low in g.first
+                    and not tok.digit
+                ):
+                    break
+                j += 1
+                continue
             if mode == "normal":
                 if not (tok.cap or (tok.upper and len(tok.low) > 1)):
                     break
@@ -410,6 +426,14 @@ class NameFinder:
             ):
                 # "Thanks, May": a month closing a message with no day after it is the writer's name
                 yield (toks[k].start, toks[k].end, "NAME")
+            if not closing and k is not None and self._first_name_word(toks[k]):
+                # run-on messages: "thanks major also why was i charged", "thank you - hunter case also is
+                # dr rivers ...": a first name (and a surname) right before a new topic is the writer's
+                j = k + 1
+                if j < len(toks) and toks[j].low in self.gaz.last and _NEW_TOPIC.match(text, toks[j].end):
+                    j += 1
+                if _NEW_TOPIC.match(text, toks[j - 1].end):
+                    yield (toks[k].start, toks[j - 1].end, "NAME")
         for m in _TAIL.finditer(text):
             # "... please update it. yui tanaka": a short run of words closing a line after a full stop
             words = [t for t in toks if m.start(1) <= t.start < m.end(1)]
