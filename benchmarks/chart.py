@@ -410,12 +410,17 @@ def main() -> None:
         help="comma-separated worker counts of the multi-process servers to compare with the "
         "single-process one (default: 2,4)",
     )
+    parser.add_argument("--figures", default="1,2,3", help="which figures to print (default: 1,2,3)")
     args = parser.parse_args()
+    figures = set(args.figures.split(","))
     path = largest_bundle()
-    parse_time(path)
-    rest_timing(path, [int(w) for w in args.workers.split(",") if w.strip() and int(w) > 1])
-    client_only()
-    tokens(path)
+    if "1" in figures:
+        parse_time(path)
+    if "2" in figures:
+        rest_timing(path, [int(w) for w in args.workers.split(",") if w.strip() and int(w) > 1])
+        client_only()
+    if "3" in figures:
+        tokens(path)
 
 
 if __name__ == "__main__":

@@ -242,3 +242,21 @@ def test_medication_reference_is_resolved_over_rest(server: dict[str, Any]) -> N
     assert _remap(got, {}) == expected
     assert "10 ML Furosemide 10 MG/ML Injection" in [m.name for m in got.medications]
     assert "patient_deceased" in [f.code for f in got.flags]
+
+
+async def test_the_benchmarks_multi_worker_server_serves_the_same_context(
+    server: dict[str, Any], tmp_path: Path
+) -> None:
+    # benchmarks/chart.py also measures sekmet under `uvicorn --workers N`, each worker reading the
+    # WAL database through its own connection: its answers must be the single-process server's
+    multi = SekmetServer(tmp_path / "workers", workers=2)
+    try:
+        multi.load(server["small"])
+        expected = FHIRBundleChart(server["small"], now=NOW).get_context("999")
+        with FHIRChart(multi.base_url, auth=_static(), now=NOW) as chart:
+            for _ in range(3):  # nine connections per context, spread over the workers by accept()
+                assert chart.get_context("999") == expected
+        async with AsyncFHIRChart(multi.base_url, auth=_static(), now=NOW) as achart:
+            assert await achart.get_context("999") == expected
+    finally:
+        multi.stop()
