@@ -193,6 +193,7 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout12.jsonl",
         "triage_heldout13.jsonl",
         "triage_heldout14.jsonl",
+        "triage_heldout15.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
