@@ -194,6 +194,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout13.jsonl",
         "triage_heldout14.jsonl",
         "triage_heldout15.jsonl",
+        "triage_heldout16.jsonl",
+        "triage_heldout17.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
