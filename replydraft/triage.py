@@ -71,6 +71,8 @@ class RedFlagRule:
         level: ``emergency`` or ``urgent``.
         all: Concepts that must all be present.
         any: Concepts of which at least one must be present (empty: no such condition).
+        none: Concepts whose presence stops the rule (e.g. snoring for "stops breathing" in an adult);
+            use sparingly, for a well-described benign reading of the same words.
         labels: Plain-language reason by language (``en``, ``es``), never patient text.
     """
 
@@ -79,6 +81,7 @@ class RedFlagRule:
     all: tuple[str, ...]
     any: tuple[str, ...]
     labels: Mapping[str, str]
+    none: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -332,8 +335,9 @@ def load_rules(directory: Any = None) -> TriageRules:
                 all=tuple(r.get("all", ())),
                 any=tuple(r.get("any", ())),
                 labels=dict(r["label"]),
+                none=tuple(r.get("none", ())),
             )
-            unknown = [c for c in (*rule.all, *rule.any) if c not in concepts]
+            unknown = [c for c in (*rule.all, *rule.any, *rule.none) if c not in concepts]
             if unknown or not (rule.all or rule.any):
                 raise ConfigurationError(f"triage rule {rule.id} names unknown or no concepts")
             rules.append(rule)
@@ -494,7 +498,9 @@ def _fired_rules(rules: TriageRules, concepts: _Concepts) -> list[RedFlagRule]:
     return [
         r
         for r in rules.rules
-        if all(concepts.has(c) for c in r.all) and (not r.any or any(concepts.has(c) for c in r.any))
+        if all(concepts.has(c) for c in r.all)
+        and (not r.any or any(concepts.has(c) for c in r.any))
+        and not any(concepts.has(c) for c in r.none)
     ]
 
 

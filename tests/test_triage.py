@@ -196,6 +196,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout15.jsonl",
         "triage_heldout16.jsonl",
         "triage_heldout17.jsonl",
+        "triage_heldout18.jsonl",
+        "triage_heldout19.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -300,3 +302,31 @@ def test_general_red_flag_categories_and_figurative_use(text: str, level: str) -
         assert any(r.startswith("urgent.") for r in t.reasons)
     else:
         assert t.urgency.value == level
+
+
+def test_a_none_concept_stops_its_rule(tmp_path: Path) -> None:
+    src = Path(__file__).resolve().parent.parent / "replydraft" / "triage_rules"
+    for name in ("context.json", "intents.json"):
+        (tmp_path / name).write_text((src / name).read_text(encoding="utf-8"), encoding="utf-8")
+    red = {
+        "version": "t",
+        "macros": {},
+        "concepts": {"stops_breathing": ["\\bstops breathing\\b"], "snoring": ["\\bsnor\\w*"]},
+        "rules": [
+            {
+                "id": "emergency.breathing",
+                "level": "emergency",
+                "all": ["stops_breathing"],
+                "none": ["snoring"],
+                "label": {"en": "x", "es": "x"},
+            }
+        ],
+    }
+    (tmp_path / "redflags.json").write_text(json.dumps(red), encoding="utf-8")
+    rules = load_rules(tmp_path)
+    assert screen("he stops breathing", rules=rules).urgency is Urgency.EMERGENCY
+    assert screen("he snores and stops breathing", rules=rules).urgency is Urgency.ROUTINE
+    red["rules"][0]["none"] = ["no_such_concept"]
+    (tmp_path / "redflags.json").write_text(json.dumps(red), encoding="utf-8")
+    with pytest.raises(ConfigurationError):
+        load_rules(tmp_path)
