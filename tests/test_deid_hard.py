@@ -359,6 +359,181 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         [],
         ["ekg", "tsh", "thx", "bp was", "vin on the car"],
     ),
+    # --- blind-set categories (issue 3, round 2): general mechanisms, each with cases that must stay
+    # 1. a name right after a role or kinship word, in any case
+    (
+        "lowercase_word_name_after_kin_in_normal_text",
+        "My husband bill has had a cough for a week. Also the bill says I owe $40.",
+        ["bill has had"],
+        ["the bill says", "My husband"],
+    ),
+    (
+        "word_name_after_kin_but_not_elsewhere",
+        "my wife grace and I both got sick. by the grace of God we are fine. my best friend rose is here",
+        ["wife grace", "friend rose"],
+        ["the grace of God", "best friend"],
+    ),
+    (
+        "role_word_then_verb_is_no_name",
+        "My son will call you. My daughter may need a note. My wife even said so. My coworker said hi.",
+        [],
+        ["son will call", "daughter may need", "wife even said", "coworker said"],
+    ),
+    (
+        "kin_word_name_all_caps",
+        "MY BOY DALE HAS A FEVER OF 102. MY HUSBAND WILL PICK UP THE RX.",
+        ["DALE"],
+        ["MY BOY", "HUSBAND WILL PICK UP", "FEVER OF 102"],
+    ),
+    (
+        "stop_word_given_name_after_role",
+        "my coworker Ty and my friend Jo came with me. Ty said thanks.",
+        ["coworker Ty", "Jo came"],
+        ["came with me"],
+    ),
+    (
+        "role_word_opening_a_sentence",
+        'baby hazel is 6 days old. Baby formula is fine. Resident Terrence "T.J." Baptiste saw her.',
+        ["hazel", "Terrence", "T.J.", "Baptiste"],
+        ["Baby formula is fine", "6 days old"],
+    ),
+    (
+        "qualified_role_word",
+        "My HR person Faith Morrow needs the form. The person at the front desk said to call.",
+        ["Faith", "Morrow"],
+        ["My HR person", "The person at the front desk said"],
+    ),
+    (
+        "greeting_in_a_quoted_reply",
+        "Ok thanks\n\n> On Mon, Clinic wrote:\n> Hello Will, your results are normal.",
+        ["Will"],
+        ["your results are normal", "Ok thanks"],
+    ),
+    # 2. ALL CAPS and label cues
+    (
+        "all_caps_self_introduction_with_initial",
+        "THIS IS EARL T. PICKERING CALLING ABOUT MY REFILL OF LASIX",
+        ["EARL", "PICKERING"],
+        ["CALLING ABOUT MY REFILL", "LASIX"],
+    ),
+    (
+        "label_about_a_name",
+        "Name as on passport: OLU ADEYEMI-GRANT\nFULL LEGAL NAME: ROSALIND T. FAIRWEATHER\n"
+        "Patient name: lorna quist",
+        ["OLU", "ADEYEMI-GRANT", "ROSALIND", "FAIRWEATHER", "lorna", "quist"],
+        ["Name as on passport", "Patient name"],
+    ),
+    # 3. a word-name found in a full name, recurring alone
+    (
+        "first_name_of_a_full_name_recurs",
+        "Rose Delacroix called about her labs. Rose wants the results. Will you call her?",
+        ["Rose"],
+        ["Will you call her", "wants the results"],
+    ),
+    (
+        "recurring_word_name_before_pronoun_is_a_verb",
+        "Will Harrington's dad here. Will got his shot yesterday. Will he need another?\n"
+        "Bill Kowalczyk here too. Bill me later for the copay.",
+        ["Harrington", "Will got", "Kowalczyk"],
+        ["Will he need another", "Bill me later"],
+    ),
+    (
+        "word_only_recurs_when_a_full_name_was_found",
+        "Grace is a lovely word. Will the clinic call? I hope so.",
+        [],
+        ["Grace is a lovely word", "Will the clinic call", "I hope so"],
+    ),
+    # 4. phone layouts
+    (
+        "seven_digit_phone_near_a_cue_or_closing",
+        "I can be reached at 555 0163 after 5pm.\nPlease call back\n555 0199",
+        ["555 0163", "555 0199"],
+        ["after 5pm"],
+    ),
+    (
+        "irregular_phone_groupings",
+        "my cell: 414 555 08 12 or (920)-555-0133",
+        ["414 555 08 12", "920", "555-0133"],
+        ["my cell"],
+    ),
+    (
+        "numbers_that_are_not_phones",
+        "BP was 120 80 and pulse 72. I took 500 1000 mg.",
+        [],
+        ["120 80", "500 1000 mg", "pulse 72"],
+    ),
+    # 5. dates
+    (
+        "month_and_day_as_a_code",
+        "My password is my birth month and day 0412. The code is 1103 which is my birthday.",
+        ["0412", "1103"],
+        ["My password is my birth month and day"],
+    ),
+    (
+        "bare_abbreviated_months",
+        "I'll be away until Feb, done by the end of Sept, back by mid Oct. I may march in the parade.",
+        ["Feb", "Sept", "Oct"],
+        ["I may march in the parade", "away until", "back by mid"],
+    ),
+    # 6. places
+    (
+        "cities_abroad_after_a_place_cue",
+        "We were visiting family in Thunder Bay, and she was born in Guadalajara.",
+        ["Thunder Bay", "Guadalajara"],
+        ["visiting family in", "she was born in"],
+    ),
+    (
+        "everyday_words_that_are_cities_abroad_stay",
+        "I visited Bath and Nice last year? No: I had a nice bath in the hotel.",
+        [],
+        ["nice bath", "hotel"],
+    ),
+    (
+        "city_and_state_code_on_an_address_line",
+        "Mail it to:\n44 Elm Ct\nWaukesha WI\nthanks",
+        ["44 Elm Ct", "Waukesha", "WI"],
+        ["Mail it to"],
+    ),
+    # 7. organisations
+    (
+        "care_home_named_our_lady_of",
+        "My mom moved to a care home, Our Lady of Lourdes Manor, in June. She likes the Manor staff.",
+        ["Lady of Lourdes Manor"],
+        ["care home", "She likes the"],
+    ),
+    (
+        "ampersand_firm_and_signature_title_line",
+        "Please send the note to my employer.\n\nPriya Raman\nOwner, Hart & Sons\n"
+        "I also teach at Stone & Birch Yoga",
+        ["Priya", "Raman", "Hart & Sons", "Stone & Birch"],
+        ["Owner", "send the note to my employer"],
+    ),
+    (
+        "lowercase_kinds_are_not_firms",
+        "IS IT OK TO GET A TATTOO? Mom's rehab stay ends soon. We did R&D and a Q&A.",
+        [],
+        ["TATTOO", "Mom's rehab stay", "R&D", "Q&A"],
+    ),
+    # 8. a street used as a modifier
+    (
+        "street_as_a_modifier",
+        "I go to the Monroe St clinic, the mineral point rd walgreens, or the CVS on Gammon.",
+        ["Monroe St", "mineral point rd", "Gammon"],
+        ["clinic", "walgreens", "CVS"],
+    ),
+    (
+        "shop_on_a_weekday_stays",
+        "The pharmacy on Monday was closed but the clinic on Park was open.",
+        ["Park"],
+        ["pharmacy on Monday"],
+    ),
+    # 9. parcel tracking numbers
+    (
+        "parcel_tracking_numbers",
+        "my pump's tracking # 9400 1111 2222 3333 4444 55, the ups one is 1Z 999 AA1 01 2345 6784",
+        ["9400 1111 2222 3333 4444 55", " 55, the", "1Z 999 AA1 01 2345 6784"],
+        ["tracking #"],
+    ),
 ]
 
 XFAIL: dict[str, str] = {}

@@ -54,12 +54,16 @@ _KIN = (
     r"grandma|grandmother|grandpa|grandfather|granny|nana|papa|aunt|auntie|uncle|niece|nephew|cousin|friend|"
     r"neighbor|neighbour|boyfriend|girlfriend|fiance|fiancee|fiancé|caregiver|carer|roommate|kid|child|baby|"
     r"boss|coworker|co-worker|stepson|stepdaughter|stepmom|stepdad|twin|sibling|granddad|in-law|"
-    r"mother-in-law|father-in-law|sister-in-law|brother-in-law|son-in-law|daughter-in-law|ex|ex-wife|"
+    # "mother in law" is written without hyphens as often as with them
+    r"(?:mother|father|sister|brother|son|daughter)[- ]in[- ]law|ex|ex-wife|grandbaby|great-grand\w+|"
+    r"stepsister|stepbrother|half-sister|half-brother|godmother|godfather|"
     r"ex-husband|toddler|infant|newborn|grandchild|grandkid|godson|goddaughter|guardian|sitter|babysitter|"
     r"nanny|aide|supervisor|manager|landlord|pastor|sponsor|buddy|bestie|colleague|classmate|teammate|"
     r"youngest|oldest|eldest|little one|other half|hubby|bf|gf|bff|wifey|sis|bro|mil|fil|ex|"
     r"foster (?:son|daughter|child)|"
-    r"ward|client|resident|student|coach|trainer|tutor|housemate|flatmate|carpool|running buddy"
+    r"ward|client|resident|student|coach|trainer|tutor|housemate|flatmate|carpool|running buddy|"
+    # people named by what they are to the writer: "my boy Dale", "my HR person Faith Morrow"
+    r"boy|girl|person|guy|lady|gal|fella|intern|contact|lead|admin|assistant|helper"
 )
 _PROVIDER_CTX = re.compile(
     rf"(?:^|(?<=[^\w]))(?:{_TITLES_PROVIDER})\.?\s+(?:(?:is|was)\s+)?(?=\S)", re.IGNORECASE
@@ -67,9 +71,20 @@ _PROVIDER_CTX = re.compile(
 _PERSON_TITLE_CTX = re.compile(rf"\b(?:{_TITLES_PERSON})\.?\s+(?=\S)", re.IGNORECASE)
 _KIN_CTX = re.compile(
     rf"\b(?:my|our|his|her|their|your|the|a)\s+(?:(?:little|older|younger|big|baby|adult|late|ex|step|"
-    rf"twin|\d+[- ]?(?:yo|y/o|year[- ]old|month[- ]old))\s+)?(?:{_KIN})s?(?:'s)?\s*,?\s+"
+    # any one word may qualify the role ("my HR person", "my new coworker", "my sister's friend")
+    rf"twin|\d+[- ]?(?:yo|y/o|year[- ]old|month[- ]old)|[a-z][a-z'’-]*)\s+)?(?:{_KIN})s?(?:'s)?\s*,?\s+"
     # "the guardian of kaombwe wanjala": "of" too (what follows "of my" / "of the" stops at the stop word)
     r"(?:(?:is|was|named|called|of)\s+)?(?=\S)",
+    re.IGNORECASE,
+)
+# a role or kinship word opening a sentence or line, with no determiner: "Baby grace is 6 days old",
+# "Resident Terrence Baptiste", "Husband Bill is driving"
+# (the sentence start is checked in code: a look-behind tried at every position cost more than all the rest)
+_KIN_BARE = re.compile(
+    r"\b(?:baby|son|daughter|husband|wife|hubby|partner|mom|dad|mother|"
+    r"father|brother|sister|grandson|granddaughter|grandma|grandpa|nephew|niece|cousin|friend|neighbor|"
+    r"neighbour|coworker|co-worker|boss|resident|intern|roommate|boyfriend|girlfriend|fiance|fiancee|"
+    r"stepson|stepdaughter|caregiver|twin)\s+(?=\S)",
     re.IGNORECASE,
 )
 # "Member: ANTOINE R DUBOIS", "Dad: Samir Haddad", "manager is Teresa Blackwood", "boss is Rich"
@@ -87,6 +102,12 @@ _LABEL_CTX = re.compile(
     rf"teacher|principal|landlord|sponsor|attorney|lawyer)\s+(?:is|was|named|called)\s+(?=\S))",
     re.IGNORECASE,
 )
+# "Name as on passport: OLU ADEYEMI-GRANT", "Full legal name (as on card): ...", "Caller: ...": a label about
+# a name (kept apart from _LABEL_CTX: inside its long alternation it doubled that pattern's cost)
+_NAME_LABEL = re.compile(
+    r"\b(?:name\b[^:\n.!?]{1,30}|caller|sender|(?:requested|submitted|written)\s+by)\s*:[ \t]*(?=\S)",
+    re.IGNORECASE,
+)
 _SELF_CTX = re.compile(
     r"\b(?:this\s+is|it'?s|it\s+is|i\s+am|i'?m|im|my\s+name\s+is|name'?s|name\s+is|named|called|call\s+me|"
     r"signed|sign(?:ed)?\s+by|from|ask\s+for|speak\s+(?:to|with)|talk(?:ed)?\s+(?:to|with)|spoke\s+(?:to|with)|"
@@ -94,7 +115,8 @@ _SELF_CTX = re.compile(
     re.IGNORECASE,
 )
 _GREETING = re.compile(
-    r"(?:^|\n)\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening|day)|greetings|attn|to|yo|hiya|morning|"
+    # ">" quotes an earlier message: "> Hi Faith, your results ..." is a greeting too
+    r"(?:^|\n)[\s>]*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening|day)|greetings|attn|to|yo|hiya|morning|"
     r"afternoon|evening|howdy)\b[ ,!]*(?:(?:dr|doctor|doc|nurse|np|pa)\.?\s+)?(?=\S)",
     re.IGNORECASE,
 )
@@ -108,6 +130,16 @@ _SIGNOFF = re.compile(
 # month/weekday words that are also given names (Thu, Jun, May, June, April): a chart name wins
 _CALENDAR_NAMES = _words("thu jun may june april august jan sat sun mon tue wed fri dec")
 _REAL_DRUG_NAMES = frozenset({"allegra", "tobi"})
+# stop words that are also given names: a name only capitalised mid-sentence in a role slot ("my coworker Ty")
+_STOP_NAMES = _words("ty june april august may jan dari sun thu")
+# first names that are also everyday words which follow a role word as often as a name does ("my son even",
+# "my wife soon"): never a name in lower case in ordinary text
+_ADVERB_NAMES = _words(
+    """
+    ever even else soon other any many less early long daily real true truly deep read see said rise press
+    lean handy happy little young special general major minor normal famous only per so can may tell
+    """
+)
 # after "my son" / a title the next word is a name unless it is one of these
 _SLOT_STOP = _words(
     """
@@ -134,6 +166,13 @@ _PLACE_CUE_STRONG = re.compile(
     re.IGNORECASE,
 )
 _TRAILING_ZIP = re.compile(r",?[ \t]+(\d{5}(?:-\d{4})?)\b")
+# a state code right after a city ("Waukesha WI", "moved to Mesa, AZ"); codes that are also words or
+# credentials (OR, IN, PA, MD ...) only where the line or clause ends after them
+_TRAILING_STATE = re.compile(
+    r",?[ \t]+(?:(AK|AZ|AR|CA|CT|DC|FL|GA|IL|IA|KS|KY|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|RI|SC|SD|TN|"
+    r"TX|UT|VT|VA|WA|WV|WI|WY)|"
+    r"(AL|CO|DE|HI|ID|IN|LA|MA|MD|ME|OH|OK|OR|PA)(?=[ \t]*(?:[.,;:!?)\n]|$|\d{5})))(?![\w-])"
+)
 _ORG_TAIL = _words(
     """
     healthcare health insurance mutual apothecary pharmacy clinic hospital imaging medical labs lab scripts

@@ -314,11 +314,26 @@ class Deidentifier:
         # a name of two or more words, found once, is that name wherever it recurs, in any case and even
         # when its words are everyday words ("Royal Hardy ... - Royal Hardy", "major arroyo ... major arroyo")
         phrases: dict[str, set[tuple[str, ...]]] = {}  # first word -> whole names
+        # words of a full name that are also everyday words ("Will Harrington ... Will got his shot"): the
+        # name only where they recur capitalised, since that full name was found in this message
+        word_parts: dict[str, str] = {}
         for s, e, kind in hits:
-            if kind in ("PATIENT_NAME", "NAME"):
-                parts = tuple(fold(w) for w in _WORDS.findall(text, s, e))
-                if len(parts) >= 2:
+            if kind in ("PATIENT_NAME", "NAME", "PROVIDER"):
+                words = _WORDS.findall(text, s, e)
+                parts = tuple(fold(w) for w in words)
+                if len(parts) >= 2 and kind != "PROVIDER":
                     phrases.setdefault(parts[0], set()).add(parts)
+                if len(parts) >= 2 and mode == "normal":
+                    for w, low in zip(words, parts, strict=True):
+                        if (
+                            len(low) >= 3
+                            and w[0].isupper()
+                            and not w.isupper()
+                            and low in common
+                            # "Sarah Kaiser ... insurance is Kaiser": a brand stays a brand elsewhere
+                            and not names._is_drug(low)
+                        ):
+                            word_parts.setdefault(low, "NAME" if kind == "PATIENT_NAME" else kind)
         for k, t in enumerate(toks):
             for parts in phrases.get(t.low, ()):
                 span = toks[k : k + len(parts)]
@@ -326,6 +341,15 @@ class Deidentifier:
                     text[a.end : b.start] == " " for a, b in pairwise(span)
                 ):
                     out.append((span[0].start, span[-1].end, "NAME"))
+        if word_parts:
+            for t in toks:
+                found_kind = word_parts.get(t.low)
+                if found_kind is None or not t.cap or t.low in surfaces:
+                    continue
+                # "Will he need another?": a sentence-initial modal or verb before a pronoun is no name
+                if t.initial and _NOT_NAME_NEXT.match(text, t.end):
+                    continue
+                out.append((t.start, t.end, found_kind))
         if not surfaces:
             return out
         long_names = [n for n in surfaces if len(n) >= 5]
@@ -346,6 +370,11 @@ class Deidentifier:
         return out
 
 
+_NOT_NAME_NEXT = re.compile(
+    r"\s+(?:he|she|it|they|you|i|we|the|this|that|these|those|my|your|his|her|their|our|me|him|us|them|"
+    r"there|a|an|be|not|any|some|all|to)\b",
+    re.IGNORECASE,
+)
 _PREV_WORD = re.compile(r"[\w.'’-]+\s+$")
 _POSS = re.compile(r"'s|’s")
 _NEXT_WORD = re.compile(r"\s+[\w'’-]+")

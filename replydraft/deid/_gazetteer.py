@@ -18,6 +18,7 @@ class Gazetteers:
     places: frozenset[str]
     states: frozenset[str]
     allow: frozenset[str]
+    world: frozenset[str] = frozenset()  # cities outside the US: matched only after a place cue
 
 
 def words(text: str) -> frozenset[str]:
@@ -47,5 +48,6 @@ def gazetteers() -> Gazetteers:
                     places=_read("us_places.txt"),
                     states=_read("us_states.txt"),
                     allow=_read("allow_terms.txt"),
+                    world=_read("world_places.txt"),
                 )
     return _cache

@@ -16,17 +16,20 @@ from itertools import pairwise
 from rapidfuzz.distance import Levenshtein
 
 from replydraft.deid._cues import (
+    _ADVERB_NAMES,
     _AND_ME,
     _CALENDAR_NAMES,
     _CREDENTIAL,
     _GREETING,
     _HERE,
     _ID_FOLLOWS,
+    _KIN_BARE,
     _KIN_CTX,
     _LABEL_CTX,
     _ME_AND,
     _ME_COMMA,
     _MEDICAL_END,
+    _NAME_LABEL,
     _ORG_TAIL,
     _OTHER_SCRIPT,
     _PAREN_KIN,
@@ -42,8 +45,10 @@ from replydraft.deid._cues import (
     _SIGNOFF,
     _SLOT_STOP,
     _STOP,
+    _STOP_NAMES,
     _STREET_WORDS,
     _TAIL,
+    _TRAILING_STATE,
     _TRAILING_ZIP,
     _VOCATIVE,
     EPONYM_RES,
@@ -93,6 +98,16 @@ _NEW_TOPIC = re.compile(
 )
 _TITLE_END = re.compile(r"\b(?:dr|doctor|doc|nurse|np|pa)\.?\s*$", re.IGNORECASE)
 _VERB_SUFFIXES = (("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""))
+# what follows a person's name: a verb, "and", "who", a possessive or the end of the clause
+_PERSON_NEXT = re.compile(
+    r"(?:'s|’s)?(?:\s*(?:[,.!?;:)]|$)|\s+(?:is|was|has|had|and|who|will|needs?|wants?|says|said|got|gets|can|"
+    r"could|would|should|did|does|just|also|keeps|kept|started|tested|turned|went|came|called|took|takes|"
+    r"thinks|told|asked|saw|seems|fell|broke|hurt|woke|drove|drives|brought|brings|picked|picks|gave|gives|"
+    r"stayed|lives|works|goes|loves|likes|felt|feels|noticed|found|helped|tried|tries|might|must|"
+    r"can'?t|won'?t|doesn'?t|didn'?t|isn'?t|wasn'?t|is\s+\d+|had\s+a|has\s+a|\(\d)\b)",
+    re.IGNORECASE,
+)
+_QUOTED_NICK = re.compile(r"[ \t]+[\"“'‘][A-Za-z](?:\.?[A-Za-z]){0,3}\.?[\"”'’][ \t]+")
 _DAY_AFTER = re.compile(r"\s*,?\s*\d{1,2}(?:st|nd|rd|th)?\b(?![/.-]?\d{3})")
 
 
@@ -113,6 +128,7 @@ class NameFinder:
         # first names that the drug lexicon also lists (Amber, Rosemary, Sage): people far more often
         self._drug_cache: dict[str, bool] = {}
         self._place_firsts = frozenset(p.split()[0] for p in gaz.places if p)
+        self._world_firsts = frozenset(p.split()[0] for p in gaz.world if p)
         self.name_not_drug = frozenset(w for w in gaz.first if w in drug_names) - _REAL_DRUG_NAMES  # type: ignore[operator]
 
     # ------------------------------------------------------------------ helpers
@@ -207,9 +223,18 @@ class NameFinder:
     ) -> int:
         """Index one past the last token of a name starting at token i (initials, particles, surnames)."""
         j = i + 1
-        while j < len(toks) and j - i < max_words:
+        n_words = 1  # initials and particles do not count: "EARL T. PICKERING" is a two-word name
+        while j < len(toks) and n_words < max_words:
             prev, tok = toks[j - 1], toks[j]
             gap = text[prev.end : tok.start]
+            qm = _QUOTED_NICK.match(text, prev.end)
+            if qm is not None:
+                # 'Terrence "T.J." Baptiste': skip a quoted nickname of initials to the surname
+                nxt_j = next((x for x in range(j, min(j + 6, len(toks))) if toks[x].start == qm.end()), None)
+                if nxt_j is not None and (toks[nxt_j].cap or toks[nxt_j].upper or mode != "normal"):
+                    j = nxt_j
+                    prev, tok = toks[j - 1], toks[j]
+                    gap = " "
             if prev.end != toks[j - 1].start + len(toks[j - 1].text):
                 break
             # allow a middle initial "Maria T. Lopez" and a nickname in parens
@@ -226,6 +251,7 @@ class NameFinder:
             ):
                 j += 1  # "van", "de", a middle initial "T" / "F."
                 continue
+            n_words += 1
             g = self.gaz
             if self._never_name(tok):
                 # "my sister Sarah Kaiser": a brand on the allow-list (not a drug) that is also a surname,
@@ -275,7 +301,7 @@ class NameFinder:
                 k = by_start.get(pos + 1)
             return k
 
-        def slot(pos: int, kind: str, level: str, max_words: int = 3) -> Iterator[Hit]:
+        def slot(pos: int, kind: str, level: str, max_words: int = 3, kin: bool = False) -> Iterator[Hit]:
             k = tok_at(pos)
             if k is None:
                 return
@@ -292,9 +318,17 @@ class NameFinder:
                     j = self._extend(toks, k + 1, text, mode, max_words, strong=level == "strong")
                     yield (tok.start, toks[j - 1].end, kind)
                 return
-            if tok.low in _STOP and tok.low not in ("mary",):
+            # "my coworker Ty", "my daughter May has": a stop word that is a given name, capitalised
+            # mid-sentence right after a role word
+            stop_name = kin and mode == "normal" and tok.cap and not tok.initial and tok.low in _STOP_NAMES
+            if tok.low in _STOP and tok.low not in ("mary",) and not stop_name:
                 return
-            if not self._nameish(tok, mode, level=level) and tok.low not in known_names:
+            if (
+                not stop_name
+                and not self._nameish(tok, mode, level=level)
+                and tok.low not in known_names
+                and not (kin and self._lower_kin_name(text, toks, k, mode))
+            ):
                 # "this is anjali sharma": an unknown word followed by a surname is a name too
                 nxt = toks[k + 1] if k + 1 < len(toks) else None
                 # "this is major arroyo": a first name that is also a word, followed by a surname that is
@@ -325,7 +359,17 @@ class NameFinder:
         for m in _PERSON_TITLE_CTX.finditer(text):
             yield from slot(m.end(), "NAME", "strong")
         for m in _KIN_CTX.finditer(text):
-            yield from slot(m.end(), "NAME", "strong")
+            yield from slot(m.end(), "NAME", "strong", kin=True)
+        for m in _KIN_BARE.finditer(text):
+            # only opening a sentence or line ("Baby grace is ...", "> Resident Terrence ...")
+            before = text[max(0, m.start() - 8) : m.start()].rstrip(" \t>*-")
+            if (
+                m.start() == 0
+                or not before
+                or before[-1] in ".!?\n"
+                or (m.start() <= 8 and not before.strip(" \t>*-"))
+            ):
+                yield from slot(m.end(), "NAME", "strong", kin=True)
         for m in _SELF_CTX.finditer(text):
             k = tok_at(m.end())
             if (
@@ -356,6 +400,8 @@ class NameFinder:
             # "Jade Clark DOB 9-28-2008", "HOLLY SWEET 320-448-2073": the words right before an identifier
             yield from self._name_before(text, toks, mode, m.start(), by_start)
         for m in _LABEL_CTX.finditer(text):
+            yield from slot(m.end(), "NAME", "strong")
+        for m in _NAME_LABEL.finditer(text):
             yield from slot(m.end(), "NAME", "strong")
         for m in _VOCATIVE.finditer(text):
             # "Ray, please ask ..." / "> Bill, thanks": a first name opening a line, then a comma
@@ -409,7 +455,10 @@ class NameFinder:
                 # "Hey Need a telehealth visit", "Hi, Mail order keeps...": an everyday word after a bare
                 # greeting starts the sentence; only a first name ("Hi Grace") is the addressee
                 continue
-            yield from slot(m.end(), "PROVIDER", "normal")
+            # a greeting in a quoted reply ("> Hi Faith, your results ...") is the clinic writing to the
+            # patient
+            quoted = m.group(0).lstrip().startswith(">")
+            yield from slot(m.end(), "NAME" if quoted else "PROVIDER", "normal")
         for m in _SIGNOFF.finditer(text):
             # a sign-off followed by at most three words before the line ends: those words are a name
             nl = text.find("\n", m.end())
@@ -585,9 +634,11 @@ class NameFinder:
         n = len(toks)
         k = 0
         firsts = self._place_firsts
+        world_firsts = self._world_firsts if mode == "normal" else frozenset()
         while k < n:
             hit = 0
-            if toks[k].low not in firsts:
+            # cities abroad are matched only capitalised (checked below): lower-case words skip the lookups
+            if toks[k].low not in firsts and not (toks[k].cap and toks[k].low in world_firsts):
                 k += 1
                 continue
             for size in (3, 2, 1):
@@ -597,7 +648,8 @@ class NameFinder:
                 if any(text[a.end : b.start] not in (" ", "-") for a, b in pairwise(span)):
                     continue
                 phrase = " ".join(t.low for t in span)
-                if phrase not in g.places:
+                world = phrase not in g.places
+                if world and phrase not in g.world:
                     continue
                 before = max(0, span[0].start - 30)
                 cue = _PLACE_CUE.search(text, before, span[0].start) is not None
@@ -605,6 +657,18 @@ class NameFinder:
                 capital = all(t.cap or t.upper for t in span) and mode == "normal"
                 common = size == 1 and (span[0].low in g.common or span[0].low in _STOP)
                 if self._is_drug(phrase) or span[0].low in _STOP:
+                    continue
+                if world:
+                    # "visiting family in Thunder Bay", "moved to Kelowna": a city abroad only after a place
+                    # cue, written with capitals, and never a single everyday word ("in Bath", "to Nice")
+                    if (
+                        (cue or strong_cue)
+                        and capital
+                        and not common
+                        and (size > 1 or not self._word(span[0].low))
+                    ):
+                        hit = size
+                        break
                     continue
                 if strong_cue and span[0].low not in _SLOT_STOP:
                     # "lives alone in lafayette", "moved to mesa": a place even when it is also a word
@@ -618,6 +682,11 @@ class NameFinder:
             if hit:
                 end = toks[k + hit - 1].end
                 yield (toks[k].start, end, "LOCATION")
+                sm = _TRAILING_STATE.match(text, end)
+                if sm is not None:
+                    g_ = 1 if sm.group(1) else 2
+                    yield (sm.start(g_), sm.end(g_), "LOCATION")
+                    end = sm.end()
                 zm = _TRAILING_ZIP.match(text, end)
                 if zm is not None:
                     yield (zm.start(1), zm.end(1), "ZIP")
@@ -655,6 +724,20 @@ class NameFinder:
                     and (nxt.low in g.last or nxt.low not in g.dictionary)
                     and nxt.low not in g.common
                 )
+                # "Will Harrington", "Grace Abernathy": a first name that is also a word, then a surname that
+                # is no word, is one full name (whose first name then counts wherever it recurs)
+                word_pair = (
+                    in_first
+                    and common
+                    and pair
+                    and nxt is not None
+                    and nxt.low in g.last
+                    and not self._word(nxt.low)
+                    and not _MEDICAL_END.search(nxt.low)
+                )
+                if word_pair and nxt is not None:
+                    yield (tok.start, nxt.end, "NAME")
+                    continue
                 if tok.initial:
                     # sentence-initial capitals say nothing: need a rare name or a first+last pair
                     if (
@@ -693,6 +776,22 @@ class NameFinder:
                         and (nxt.low in g.last or not self._word(nxt.low))
                     ):
                         yield (nxt.start, nxt.end, "NAME")
+
+    def _lower_kin_name(self, text: str, toks: list[Token], k: int, mode: str) -> bool:
+        """A lower-case first name right after a role word in ordinary text ("my husband bill has ...").
+
+        People often leave names in lower case even when the rest is capitalised. After a role word a
+        first name that is also a word (bill, grace) is the person when what follows fits a person: a
+        verb, "and", "who", a possessive or the end of the clause ("my son even has" is no name).
+        """
+        tok = toks[k]
+        if mode != "normal" or tok.cap or tok.upper or len(tok.low) < 3:
+            return False
+        if tok.low not in self.gaz.first or tok.low in _SLOT_STOP or tok.low in _ADVERB_NAMES:
+            return False
+        if self._never_name(tok):
+            return False
+        return _PERSON_NEXT.match(text, tok.end) is not None
 
     def _first_name_word(self, tok: Token) -> bool:
         """A first name, even one that is also a word (Chase, Hope), but never a stop or slot word."""

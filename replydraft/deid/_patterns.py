@@ -133,7 +133,29 @@ _ORD_RANGE = re.compile(
 _BIRTHDAY_ORD = re.compile(r"\b((?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\s+birthday", _I)
 # MMDD / MMDDYYYY used as passwords or PINs are dates of birth in disguise
 _PIN_DATE = re.compile(
-    r"\b(?:password|passcode|pin|code)\b\D{0,25}?\b((?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])(?:\d{2}|\d{4})?)\b", _I
+    r"\b(?:password|passcode|pin|code|birth\s*(?:month|day|date)|birthday|bday|month\s+and\s+day)\b\D{0,40}?"
+    r"\b((?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])(?:\d{2}|\d{4})?)\b",
+    _I,
+)
+# "0412 (my birth month and day)": the cue after the number
+_PIN_DATE_AFTER = re.compile(
+    r"\b((?:0[1-9]|1[0-2])(?:[0-2]\d|3[01]))\b[ \t]*[(,-]?[ \t]*(?:which\s+is\s+|is\s+|=\s*)?"
+    r"(?:my|his|her|our|their)\s+"
+    r"(?:birth\s*(?:month\s+and\s+day|day|date)|bday|birthday|dob)",
+    _I,
+)
+# a bare abbreviated month after a word that makes it a time: "end of Sept", "by mid Oct", "since dec"
+# (the month is found first and the words before it checked after: one alternation anchored at every word
+# cost as much as all the other date patterns)
+_ABBR_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(?![\w'’-])", _I)
+_ABBR_MONTH_CUE = re.compile(
+    r"\b(?:(?:end|middle|beginning|start|rest|first\s+week|last\s+week|second\s+week)\s+of|mid|early|late)"
+    r"[ -]+$",
+    _I,
+)
+# "in Mar" / "by Jan" may be a name ("signed by Jan"): those two months need one of the cues above
+_ABBR_MONTH_CUE_WEAK = re.compile(
+    r"\b(?:since|until|till|by|in|before|after|last|next|this|through|thru)[ ]+$", _I
 )
 
 # ----------------------------------------------------------------------------------------- ages >= 90
@@ -164,13 +186,32 @@ _AGE_PATTERNS = [
 
 _EXT = r"(?:\s*,?\s*(?:x|ext\.?|extension)\s*\d{1,6})?"
 _PHONE = re.compile(
-    rf"(?<![\w/.-])(?:\+?1[\s.-]?)?(?:\(\d{{3}}\)\s*|\d{{3}}[\s.-]?)\d{{3}}[\s.-]?\d{{4}}(?![\d-]){_EXT}", _I
+    rf"(?<![\w/.-])(?:\+?1[\s.-]?)?(?:\(\d{{3}}\)\s*-?\s*|\d{{3}}[\s.-]?)\d{{3}}[\s.-]?\d{{4}}"
+    rf"(?![\d-]){_EXT}",
+    _I,
 )
 _PHONE7 = re.compile(r"(?<![\w/.-])\d{3}[-.]\d{4}(?![\d-])")
 _PHONE7_CTX = re.compile(
     r"\b(?:cell|phone|mobile|home|work|call|text|fax|number|tel|ph|line|landline|whatsapp|#)\W{0,6}"
     r"(\d{3}[ .-]\d{4})\b(?!\s*(?:mg|ml))",
     _I,
+)
+# 7 digits in two groups ("555 0163", "555.0163") are a phone number after a cue a few words before them
+# ("call me at", "my cell is"), or closing the message with only a short sign-off after them
+_PHONE7_ANY = re.compile(
+    r"(?<![\w/.-])\d{3}[ .-]\d{4}(?![\w/-]|\.\d|\s*(?:mg|mcg|ml|units?|iu|steps|lbs?|kg|cal|calories|%))", _I
+)
+_PHONE7_CUE = re.compile(
+    r"\b(?:cell|phone|mobile|home|work|call|text|fax|number|tel|ph|line|landline|whatsapp|reach(?:ed)?|"
+    r"contact(?:ed)?|dial|callback|call\s*back)\b"
+    r"(?:[ \t]+(?:me|us|him|her|them|at|on|is|was|back|number|#|no\.?|my|cell|phone|be|can|best|"
+    r"mobile|anytime|any\s+time)|[ \t]*[:#-]){0,4}[ \t]*$",
+    _I,
+)
+# ten digits in an irregular grouping: "608 555 01 70", "608.555.0.170"
+_PHONE_GROUPED = re.compile(
+    r"(?<![\w/.-])\(?[2-9]\d{2}\)?[ .-]\d{3}[ .-](?:\d{2}[ .-]\d{2}|\d[ .-]\d{3}|\d{3}[ .-]\d)"
+    r"(?![\w/-]|[ .-]\d)"
 )
 _PHONE_INTL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,6}(?![\d-])")
 _EXT_ONLY = re.compile(r"\b(?:x|ext\.?|extension)\s*\d{3,6}\b", _I)
@@ -219,6 +260,12 @@ _ID_CTX = re.compile(
     r"((?:[A-Za-z]{1,3}[ -]?)?\d{1,6}(?:[ -]\d{2,6}){1,4}(?![\d-])"
     r"|(?=[\w.-]*\d)[A-Za-z0-9][\w.-]{2,}[A-Za-z0-9]|\d{3,})\b"
     r"(?!\s*(?:mg|mcg|ml|units?|tabs?|tablets?|pills?|days?|weeks?|months?|years?|hours?|minutes?|lbs?|%))",
+    _I,
+)
+# parcel tracking numbers: UPS "1Z 999 AA1 01 2345 6784", USPS 20-22 digits, FedEx 12-15, spaces allowed
+_UPS = re.compile(r"\b1Z(?:[ -]?[0-9A-Z]){16}\b", _I)
+_TRACKING = re.compile(
+    r"\btracking\b[^\d\n]{0,30}?((?:\d[ -]?){11,21}\d)(?![\d-])",
     _I,
 )
 _HANDLE = re.compile(
@@ -275,6 +322,24 @@ _STREET_BARE_ANYCASE = re.compile(
     r"cir|circle|ter|terrace|pl|way)\b\.?)",
     _I,
 )
+# a street used as a modifier: "the Mineral Point Rd clinic", "the mineral point rd walgreens"
+_STREET_MODIFIER = re.compile(
+    r"\bthe[ \t]+((?:[A-Z][\w'.-]*[ \t]+){1,3}(?:St|Street|Rd|Road|Ave|Avenue|Blvd|Boulevard|Dr|Drive|Ln|"
+    r"Lane|Way|Pkwy|Parkway|Hwy|Highway|Pike|Trail|Ct|Court)\b\.?)"
+    r"(?=[ \t]+[a-z]|[ \t]+(?:CVS|Walgreens|Walmart|Target|Kroger|Costco|Clinic|Office|Location|Pharmacy|"
+    r"Urgent|Hospital|Lab|Branch|Campus|Store)\b)"
+    r"|\bthe[ \t]+((?:[a-z][\w'-]*[ \t]+){1,2}(?:st|rd|ave|blvd|dr|ln|pkwy|hwy)\.?)"
+    r"(?=[ \t]+(?:clinic|office|location|pharmacy|walgreens|cvs|store|branch|campus|lab|one|urgent)\b)"
+)
+# a street named only by its name, after a shop or site: "the CVS on Gammon", "the clinic off University"
+_SHOP_ON = re.compile(
+    r"\b(?:CVS|Walgreens|Walmart|Target|Kroger|Costco|Meijer|Publix|Safeway|Aldi|Starbucks|pharmacy|clinic|store|"
+    r"office|location|branch|lab|hospital|library|church|station)[ \t]+(?:on|off)[ \t]+"
+    r"((?!(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Medicare|Medicaid|MyChart|"
+    r"Epic|Facebook|Zoom|Google|Amazon|Christmas|Easter|Thanksgiving|Call|Hold|Record|File|Site|Vacation|Break|"
+    r"Leave|Duty|Saturday|Sunday|Monday|Tuesday|Wednesday|Thursday|Friday)\b)"
+    r"[A-Z][a-z][\w'’-]*(?:[ \t]+[A-Z][a-z][\w'’-]*)?)"
+)
 # directions instead of an address: "the blue house on Elm past the Lutheran church"
 _DESCRIBED_PLACE = re.compile(
     r"\b(?:(?:the|a)\s+)?(?:[a-z]+\s+){0,2}(?:house|home|trailer|farmhouse|duplex|cabin|building|farm)\s+(?:on|off)\s+"
@@ -314,6 +379,10 @@ _CITY_BEFORE = re.compile(r"([A-Za-z][A-Za-z.'-]*(?:[ \t]+[A-Z][A-Za-z.'-]*)?),?
 _CITY_BEFORE_CAP = re.compile(r"((?:[A-Z][A-Za-z.'-]*[ \t]+)?[A-Z][A-Za-z.'-]*),?[ \t]*$")
 _CITY_ST = re.compile(rf"\b((?:[A-Z][a-zA-Z.'-]+\s+){{0,2}}[A-Z][a-zA-Z.'-]+),\s+({_STATES})\b(?!\s*\d)")
 _STATE_WORDS = frozenset({"PA", "MD", "ME", "OR", "IN", "OK", "HI", "OH", "DE", "ID", "LA", "MA", "CO", "AL"})
+# "Waukesha WI" alone on an address line (no ZIP): a city and a state code
+_CITY_ST_LINE = re.compile(
+    rf"(?m)^[ \t>]*((?:[A-Z][a-zA-Z.'-]+[ \t]+){{0,2}}[A-Z][a-zA-Z.'-]+),?[ \t]+({_STATES})\.?[ \t]*$"
+)
 _ZIP_CTX = re.compile(r"\b(?:zip|zip code|zipcode|postal code)\b\D{0,12}?(\d{5}(?:-\d{4})?)\b", _I)
 _COUNTY = re.compile(r"\b(?:[A-Z][a-z]+\s+){1,2}(?:County|Parish|Township|Borough)\b")
 
@@ -330,7 +399,28 @@ _ORG_SUFFIX = (
     r"Roofing|Painting|Cleaning|Consulting|Design|Marketing|Labs|Technologies|Tech|Software|Staffing|"
     r"Architects|Engineering|Engineers|Attorneys|Accounting|Builders|Contractors|Insurance\s+Agency|Printing)"
 )
-_ORG = re.compile(rf"\b(?:[A-Z][\w&'.-]*\s+(?:&\s+)?){{1,4}}(?i:{_ORG_SUFFIX})(?![\w-])")
+# small businesses and care homes named in signatures and stories; capitalised as written (never in an
+# ALL-CAPS sentence: "IS IT OK TO GET A TATTOO")
+_ORG_SUFFIX_TITLE = (
+    r"(?:Residence|Residences|Yoga|Pilates|Boutique|Florist|Flowers|Deli|Coffee|Roasters|Grill|Kitchen|Tavern|Pub|"
+    r"Spa|Barbershop|Barbers|Auto|Autobody|Repair|Supply|Outfitters|Bookstore|Books|Nursery|Greenhouse|Winery|"
+    r"Vineyards?|Creamery|Dairy|Lumber|Carpentry|Masonry|Welding|Photography|Tattoo|Dance|Karate|Kennels?|"
+    r"Grooming|Veterinary|Hospice|Rehab|Catering|Cleaners|Laundromat|Bistro|Tailors?|Jewelers|Hair)"
+)
+# "Our Lady of Lourdes Manor", "Stone & Birch Yoga": capitalised words, "&" / "of (the)" between them
+_ORG = re.compile(
+    rf"\b(?:[A-Z][\w&'.-]*\s+(?:(?:&|of|of\s+the)\s+)?){{1,4}}(?:(?i:{_ORG_SUFFIX})|{_ORG_SUFFIX_TITLE})(?![\w-])"
+)
+# "Maple & Vine", "Hart & Sons Roofing": two capitalised words joined by "&" name a firm (or two people)
+_AMP_ORG = re.compile(r"\b[A-Z][a-z][\w'’-]*[ \t]+&[ \t]+[A-Z][a-z][\w'’-]*(?:[ \t]+[A-Z][a-z][\w'’-]*){0,2}")
+# a signature's title line: "Owner, Maple & Vine", "Office Manager at Hartwell Foods"
+_TITLE_LINE = re.compile(
+    r"(?m)^[ \t>]*(?:(?:Co-?)?[Oo]wner|(?:Co-?)?[Ff]ounder|President|Vice\s+President|CEO|CFO|COO|Partner|"
+    r"Proprietor|Principal|Administrator|Director|Manager|Supervisor|"
+    r"(?:[A-Z][a-z]+[ \t]+){1,2}(?:Manager|Director|Coordinator|Supervisor|Specialist|Assistant|Lead|Officer|"
+    r"Administrator))[ \t]*(?:,|at|@|-|–|—|\|)[ \t]*"
+    r"((?:The[ \t]+)?[A-Z][\w'’.&-]*(?:[ \t]+(?:&|of|and|the|[A-Z][\w'’.&-]*))*)[ \t]*$"
+)
 _ORG_PREFIX = re.compile(r"\b(?:Camp|Club|Team|Troop|Scout\s+Troop|Pack)\s+(?:[A-Z][\w'-]*\s*){1,3}")
 # "His daycare (Little Sprouts on Atwood)", "her school, Ridgeview Prep,": a name beside the kind of place
 _ORG_APPOS = re.compile(
@@ -342,7 +432,8 @@ _ORG_APPOS = re.compile(
 _WORK_AT = re.compile(
     r"\b(?:work(?:s|ed|ing)?\s+(?:at|for)|employed\s+(?:at|by)|employer\s+(?:is|was)|job\s+at|shift\s+at|"
     r"teach(?:es|ing)?\s+at|attends|goes\s+to|enrolled\s+at|lives\s+at|living\s+at|moved\s+into)\s+"
-    r"((?:the\s+)?(?:[A-Z][\w&'.-]*)(?:\s+(?:of\s+|&\s+)?[A-Z][\w&'.-]*){0,4})"
+    # a word ending a sentence ("Residence. I work ...") ends the name; "St. Mary's" does not
+    r"((?:the\s+)?(?:[A-Z][\w&'.-]*)(?:(?<![a-z]{3}\.)\s+(?:of\s+|&\s+)?[A-Z][\w&'.-]*){0,4})"
 )
 # chains, agencies and care sites are not labelled as PHI (and hold names that look like surnames)
 _NOT_ORG_WORDS = _words(
@@ -442,6 +533,15 @@ def find_structured(text: str) -> Iterator[Hit]:
         yield _groups(m, 2, "DATE")
     for m in _PIN_DATE.finditer(text):
         yield _groups(m, 1, "DATE")
+    for m in _PIN_DATE_AFTER.finditer(text):
+        yield _groups(m, 1, "DATE")
+    for m in _ABBR_MONTH.finditer(text):
+        s = m.start()
+        if _ABBR_MONTH_CUE.search(text, max(0, s - 25), s) or (
+            m.group(0)[:3].lower() not in ("jan", "mar")
+            and _ABBR_MONTH_CUE_WEAK.search(text, max(0, s - 10), s)
+        ):
+            yield (s, m.end(), "DATE")
     for pat in _AGE_PATTERNS:
         for m in pat.finditer(text):
             yield _groups(m, 1, "AGE")
@@ -469,6 +569,18 @@ def find_structured(text: str) -> Iterator[Hit]:
         yield (m.start(), m.end(), "PHONE")
     for m in _PHONE7_CTX.finditer(text):
         yield _groups(m, 1, "PHONE")
+    for m in _PHONE7_ANY.finditer(text):
+        s = m.start()
+        rest = text[m.end() :]
+        if _PHONE7_CUE.search(text, max(0, s - 50), s) or (
+            " " in m.group(0)
+            and text[s - 1 : s] not in (":", ",")
+            and len(rest) <= 40
+            and not any(c.isdigit() for c in rest)
+        ):
+            yield (s, m.end(), "PHONE")
+    for m in _PHONE_GROUPED.finditer(text):
+        yield (m.start(), m.end(), "PHONE")
     for m in _PHONE_INTL.finditer(text):
         if sum(c.isdigit() for c in m.group(0)) >= 8:
             yield (m.start(), m.end(), "PHONE")
@@ -487,6 +599,10 @@ def find_structured(text: str) -> Iterator[Hit]:
             continue
         if sum(c.isdigit() for c in tok) >= 3 or (re.search(r"\d", tok) and re.search(r"[A-Za-z]", tok)):
             yield _groups(m, 1, "ID")
+    for m in _UPS.finditer(text):
+        yield (m.start(), m.end(), "ID")
+    for m in _TRACKING.finditer(text):
+        yield _groups(m, 1, "ID")
     for m in _HANDLE.finditer(text):
         if m.group(1).lower() not in ("is", "was", "the", "and"):
             yield _groups(m, 1, "ID")
@@ -520,6 +636,12 @@ def find_structured(text: str) -> Iterator[Hit]:
     for m in _STREET_BARE_ANYCASE.finditer(text):
         if not (_TITLE_AFTER.match(text, m.end(1)) and re.search(r"\bdr\.?$", m.group(1), _I)):
             yield _groups(m, 1, "ADDRESS")
+    for m in _STREET_MODIFIER.finditer(text):
+        g = 1 if m.group(1) else 2
+        if not (g == 1 and re.search(r"\bDr\.?$", m.group(1)) and _TITLE_AFTER.match(text, m.end(1))):
+            yield _groups(m, g, "ADDRESS")
+    for m in _SHOP_ON.finditer(text):
+        yield _groups(m, 1, "ADDRESS")
     for m in _DESCRIBED_PLACE.finditer(text):
         yield (m.start(), m.end(), "ADDRESS")
     for m in _INTERSECTION.finditer(text):
@@ -548,6 +670,9 @@ def find_structured(text: str) -> Iterator[Hit]:
             continue
         yield _groups(m, 1, "LOCATION")
         yield _groups(m, 2, "LOCATION")
+    for m in _CITY_ST_LINE.finditer(text):
+        yield _groups(m, 1, "LOCATION")
+        yield _groups(m, 2, "LOCATION")
     for m in _ZIP_CTX.finditer(text):
         yield _groups(m, 1, "ZIP")
     for m in _COUNTY.finditer(text):
@@ -567,6 +692,12 @@ def find_structured(text: str) -> Iterator[Hit]:
             words = words[1:]
         if len(words) >= 2:
             yield (o_start, o_end, "ORGANIZATION")
+    for m in _AMP_ORG.finditer(text):
+        words = [w.lower() for w in m.group(0).split() if w != "&"]
+        if not any(w in _NOT_ORG_WORDS for w in words):
+            yield (m.start(), m.end(), "ORGANIZATION")
+    for m in _TITLE_LINE.finditer(text):
+        yield _groups(m, 1, "ORGANIZATION")
     for m in _ORG_APPOS.finditer(text):
         words = m.group(1).split()
         if not all(w.lower().strip(".,") in _NOT_ORG_WORDS for w in words):
