@@ -198,6 +198,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout17.jsonl",
         "triage_heldout18.jsonl",
         "triage_heldout19.jsonl",
+        "triage_heldout20.jsonl",
+        "triage_heldout21.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -330,3 +332,17 @@ def test_a_none_concept_stops_its_rule(tmp_path: Path) -> None:
     (tmp_path / "redflags.json").write_text(json.dumps(red), encoding="utf-8")
     with pytest.raises(ConfigurationError):
         load_rules(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "emergency"),
+    [
+        ("I have a 3 week old with a fever of 101 and I'm breastfeeding, what do I do", True),
+        ("breastfeeding my 3 week old, now i have a fever of 101 and my left breast is red and sore", False),
+        ("my 6 week old felt warm, rectal temp 99.5, eating fine. is that a fever?", False),
+        ("my 6 week old had rectal temp 99.5 this morning and 100.6 now", True),
+        ("i have a fever of 101 and my 5 week old now feels hot too", True),
+    ],
+)
+def test_infant_fever_is_the_infants_and_in_fever_range(text: str, emergency: bool) -> None:
+    assert (screen(text).urgency is Urgency.EMERGENCY) is emergency
