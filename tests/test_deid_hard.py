@@ -534,6 +534,48 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         ["9400 1111 2222 3333 4444 55", " 55, the", "1Z 999 AA1 01 2345 6784"],
         ["tracking #"],
     ),
+    (
+        "lowercase_word_name_before_any_verb_or_possessive",
+        "My son bill threw up twice. My husband rob's surgery is Monday. My wife even said so.",
+        ["bill threw", "rob's"],
+        ["wife even said so", "threw up twice"],
+    ),
+    (
+        "my_name_is_a_word_name",
+        "MY NAME IS WILL TURNER. my name is spelled wrong on the form. call me Hope.",
+        ["WILL", "TURNER", "Hope"],
+        ["my name is spelled wrong"],
+    ),
+    (
+        "word_name_found_mid_sentence_recurs_mid_sentence_only",
+        "Autumn is rough for allergies. My daughter Autumn has a rash, and Autumn is itchy.",
+        ["daughter Autumn", "and Autumn"],
+        ["Autumn is rough"],
+    ),
+    (
+        "phone_cue_after_the_number",
+        "555 0163 is my cell. We walked 300 1200 steps.",
+        ["555 0163"],
+        ["300 1200 steps"],
+    ),
+    (
+        "more_time_words_before_abbreviated_months",
+        "It was around Nov, or the week of Oct. I saw Jan at the clinic in Mar.",
+        ["Nov", "Oct"],
+        ["I saw Jan", "in Mar"],
+    ),
+    (
+        "state_or_province_code_after_a_city",
+        "We drove to Waukesha WI last week; my aunt lives in Thunder Bay, ON.",
+        ["Waukesha", "WI", "Thunder Bay", ", ON."],
+        ["We drove to", "last week"],
+    ),
+    (
+        "our_lady_of",
+        "Mom goes to Our Lady of Guadalupe on Sundays, and the owner of Maple & Vine drives her.",
+        ["Guadalupe", "Maple & Vine"],
+        ["on Sundays", "drives her"],
+    ),
 ]
 
 XFAIL: dict[str, str] = {}

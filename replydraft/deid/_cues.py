@@ -170,8 +170,9 @@ _TRAILING_ZIP = re.compile(r",?[ \t]+(\d{5}(?:-\d{4})?)\b")
 # credentials (OR, IN, PA, MD ...) only where the line or clause ends after them
 _TRAILING_STATE = re.compile(
     r",?[ \t]+(?:(AK|AZ|AR|CA|CT|DC|FL|GA|IL|IA|KS|KY|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|RI|SC|SD|TN|"
-    r"TX|UT|VT|VA|WA|WV|WI|WY)|"
-    r"(AL|CO|DE|HI|ID|IN|LA|MA|MD|ME|OH|OK|OR|PA)(?=[ \t]*(?:[.,;:!?)\n]|$|\d{5})))(?![\w-])"
+    r"TX|UT|VT|VA|WA|WV|WI|WY|AB|BC|MB|NB|NL|NS|NU|PE|QC|SK|YT)|"
+    # (Canadian provinces too: "Kelowna BC", "Thunder Bay, ON")
+    r"(AL|CO|DE|HI|ID|IN|LA|MA|MD|ME|OH|OK|OR|PA|ON|NT)(?=[ \t]*(?:[.,;:!?)\n]|$|\d{5})))(?![\w-])"
 )
 _ORG_TAIL = _words(
     """

@@ -317,13 +317,24 @@ class Deidentifier:
         # words of a full name that are also everyday words ("Will Harrington ... Will got his shot"): the
         # name only where they recur capitalised, since that full name was found in this message
         word_parts: dict[str, str] = {}
+        full_parts: set[str] = set()  # of these, the ones seen inside a full name: also sentence-initially
+        by_start = {t.start: t for t in toks}
         for s, e, kind in hits:
             if kind in ("PATIENT_NAME", "NAME", "PROVIDER"):
                 words = _WORDS.findall(text, s, e)
                 parts = tuple(fold(w) for w in words)
                 if len(parts) >= 2 and kind != "PROVIDER":
                     phrases.setdefault(parts[0], set()).add(parts)
-                if len(parts) >= 2 and mode == "normal":
+                # a word-name alone counts when found capitalised mid-sentence by a layout rule ("my daughter
+                # Grace has a fever. Grace also ...": the gazetteer never tags an everyday word alone)
+                single = (
+                    len(parts) == 1
+                    and kind == "NAME"
+                    and (tok := by_start.get(s)) is not None
+                    and tok.cap
+                    and not tok.initial
+                )
+                if (len(parts) >= 2 or single) and mode == "normal":
                     for w, low in zip(words, parts, strict=True):
                         if (
                             len(low) >= 3
@@ -334,6 +345,8 @@ class Deidentifier:
                             and not names._is_drug(low)
                         ):
                             word_parts.setdefault(low, "NAME" if kind == "PATIENT_NAME" else kind)
+                            if not single:
+                                full_parts.add(low)
         for k, t in enumerate(toks):
             for parts in phrases.get(t.low, ()):
                 span = toks[k : k + len(parts)]
@@ -345,6 +358,10 @@ class Deidentifier:
             for t in toks:
                 found_kind = word_parts.get(t.low)
                 if found_kind is None or not t.cap or t.low in surfaces:
+                    continue
+                # "Autumn is always rough ... my daughter Autumn": a word-name seen alone counts only
+                # mid-sentence, where its capital means something
+                if t.initial and t.low not in full_parts:
                     continue
                 # "Will he need another?": a sentence-initial modal or verb before a pronoun is no name
                 if t.initial and _NOT_NAME_NEXT.match(text, t.end):

@@ -100,13 +100,15 @@ _TITLE_END = re.compile(r"\b(?:dr|doctor|doc|nurse|np|pa)\.?\s*$", re.IGNORECASE
 _VERB_SUFFIXES = (("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""))
 # what follows a person's name: a verb, "and", "who", a possessive or the end of the clause
 _PERSON_NEXT = re.compile(
-    r"(?:'s|’s)?(?:\s*(?:[,.!?;:)]|$)|\s+(?:is|was|has|had|and|who|will|needs?|wants?|says|said|got|gets|can|"
+    r"(?:'s\b|’s\b|\s*(?:[,.!?;:)]|$)|\s+(?:is|was|has|had|and|who|will|needs?|wants?|says|said|got|gets|can|"
     r"could|would|should|did|does|just|also|keeps|kept|started|tested|turned|went|came|called|took|takes|"
     r"thinks|told|asked|saw|seems|fell|broke|hurt|woke|drove|drives|brought|brings|picked|picks|gave|gives|"
     r"stayed|lives|works|goes|loves|likes|felt|feels|noticed|found|helped|tried|tries|might|must|"
-    r"can'?t|won'?t|doesn'?t|didn'?t|isn'?t|wasn'?t|is\s+\d+|had\s+a|has\s+a|\(\d)\b)",
+    r"can'?t|won'?t|doesn'?t|didn'?t|isn'?t|wasn'?t|threw|ate|ran|slept|spoke|wrote|began|bit|hit|cut|"
+    r"[a-z]{3,}ed|is\s+\d+|had\s+a|has\s+a|\(\d)\b)",
     re.IGNORECASE,
 )
+_NAME_IS = re.compile(r"(?:my\s+)?name'?s?\s+is\b|name'?s\b|call\s+me\b", re.IGNORECASE)
 _QUOTED_NICK = re.compile(r"[ \t]+[\"“'‘][A-Za-z](?:\.?[A-Za-z]){0,3}\.?[\"”'’][ \t]+")
 _DAY_AFTER = re.compile(r"\s*,?\s*\d{1,2}(?:st|nd|rd|th)?\b(?![/.-]?\d{3})")
 
@@ -372,6 +374,17 @@ class NameFinder:
                 yield from slot(m.end(), "NAME", "strong", kin=True)
         for m in _SELF_CTX.finditer(text):
             k = tok_at(m.end())
+            if (
+                k is not None
+                and _NAME_IS.match(m.group(0)) is not None
+                and toks[k].low in self.gaz.first
+                and not self._is_drug(toks[k].low)
+                and (mode != "normal" or toks[k].cap or toks[k].upper)
+            ):
+                # "MY NAME IS WILL", "call me Hope": whatever first name follows is the writer's
+                j = self._extend(toks, k, text, mode, 3, strong=True)
+                yield (toks[k].start, toks[j - 1].end, "NAME")
+                continue
             if (
                 k is not None
                 and _INTRO.search(text, 0, m.end()) is not None

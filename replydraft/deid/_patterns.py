@@ -155,7 +155,9 @@ _ABBR_MONTH_CUE = re.compile(
 )
 # "in Mar" / "by Jan" may be a name ("signed by Jan"): those two months need one of the cues above
 _ABBR_MONTH_CUE_WEAK = re.compile(
-    r"\b(?:since|until|till|by|in|before|after|last|next|this|through|thru)[ ]+$", _I
+    r"\b(?:since|until|till|by|in|before|after|last|next|this|through|thru|around|during|from|week\s+of|"
+    r"the\s+\w+\s+of)[ ]+$",
+    _I,
 )
 
 # ----------------------------------------------------------------------------------------- ages >= 90
@@ -200,6 +202,12 @@ _PHONE7_CTX = re.compile(
 # ("call me at", "my cell is"), or closing the message with only a short sign-off after them
 _PHONE7_ANY = re.compile(
     r"(?<![\w/.-])\d{3}[ .-]\d{4}(?![\w/-]|\.\d|\s*(?:mg|mcg|ml|units?|iu|steps|lbs?|kg|cal|calories|%))", _I
+)
+# "555 0163 is my cell", "555 0163 (home)"
+_PHONE7_CUE_AFTER = re.compile(
+    r"[ \t]*[(,-]?[ \t]*(?:is\s+(?:my|the|his|her|our|their)\s+)?"
+    r"(?:cell|home|work|mobile|phone|landline|number)\b",
+    _I,
 )
 _PHONE7_CUE = re.compile(
     r"\b(?:cell|phone|mobile|home|work|call|text|fax|number|tel|ph|line|landline|whatsapp|reach(?:ed)?|"
@@ -418,10 +426,14 @@ _TITLE_LINE = re.compile(
     r"(?m)^[ \t>]*(?:(?:Co-?)?[Oo]wner|(?:Co-?)?[Ff]ounder|President|Vice\s+President|CEO|CFO|COO|Partner|"
     r"Proprietor|Principal|Administrator|Director|Manager|Supervisor|"
     r"(?:[A-Z][a-z]+[ \t]+){1,2}(?:Manager|Director|Coordinator|Supervisor|Specialist|Assistant|Lead|Officer|"
-    r"Administrator))[ \t]*(?:,|at|@|-|–|—|\|)[ \t]*"
+    r"Administrator))[ \t]*(?:,|at|of|@|-|–|—|\|)[ \t]*"
     r"((?:The[ \t]+)?[A-Z][\w'’.&-]*(?:[ \t]+(?:&|of|and|the|[A-Z][\w'’.&-]*))*)[ \t]*$"
 )
-_ORG_PREFIX = re.compile(r"\b(?:Camp|Club|Team|Troop|Scout\s+Troop|Pack)\s+(?:[A-Z][\w'-]*\s*){1,3}")
+_ORG_PREFIX = re.compile(
+    r"\b(?:Camp|Club|Team|Troop|Scout\s+Troop|Pack)\s+(?:[A-Z][\w'-]*\s*){1,3}"
+    # "Our Lady of Guadalupe", "Our Lady of the Lake Regional": a parish, school, hospital or home
+    r"|\bOur\s+Lady\s+of\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3}"
+)
 # "His daycare (Little Sprouts on Atwood)", "her school, Ridgeview Prep,": a name beside the kind of place
 _ORG_APPOS = re.compile(
     r"\b(?i:daycare|day\s+care|preschool|school|camp|employer|company|church|gym|club|agency|firm|academy)"
@@ -539,7 +551,7 @@ def find_structured(text: str) -> Iterator[Hit]:
         s = m.start()
         if _ABBR_MONTH_CUE.search(text, max(0, s - 25), s) or (
             m.group(0)[:3].lower() not in ("jan", "mar")
-            and _ABBR_MONTH_CUE_WEAK.search(text, max(0, s - 10), s)
+            and _ABBR_MONTH_CUE_WEAK.search(text, max(0, s - 20), s)
         ):
             yield (s, m.end(), "DATE")
     for pat in _AGE_PATTERNS:
@@ -572,11 +584,15 @@ def find_structured(text: str) -> Iterator[Hit]:
     for m in _PHONE7_ANY.finditer(text):
         s = m.start()
         rest = text[m.end() :]
-        if _PHONE7_CUE.search(text, max(0, s - 50), s) or (
-            " " in m.group(0)
-            and text[s - 1 : s] not in (":", ",")
-            and len(rest) <= 40
-            and not any(c.isdigit() for c in rest)
+        if (
+            _PHONE7_CUE.search(text, max(0, s - 50), s)
+            or _PHONE7_CUE_AFTER.match(text, m.end())
+            or (
+                " " in m.group(0)
+                and text[s - 1 : s] not in (":", ",")
+                and len(rest) <= 40
+                and not any(c.isdigit() for c in rest)
+            )
         ):
             yield (s, m.end(), "PHONE")
     for m in _PHONE_GROUPED.finditer(text):
