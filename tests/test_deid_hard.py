@@ -576,6 +576,13 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         ["Guadalupe", "Maple & Vine"],
         ["on Sundays", "drives her"],
     ),
+    (
+        "role_words_before_ordinary_lower_case_words",
+        "dad fell off a ladder. my baby girl is doing great, my husband was doing yard work, "
+        "my sons lead level is 4 and mom goes to church on Sundays",
+        [],
+        ["fell off a ladder", "doing great", "doing yard work", "lead level", "on Sundays"],
+    ),
 ]
 
 XFAIL: dict[str, str] = {}

@@ -63,7 +63,7 @@ _KIN = (
     r"foster (?:son|daughter|child)|"
     r"ward|client|resident|student|coach|trainer|tutor|housemate|flatmate|carpool|running buddy|"
     # people named by what they are to the writer: "my boy Dale", "my HR person Faith Morrow"
-    r"boy|girl|person|guy|lady|gal|fella|intern|contact|lead|admin|assistant|helper"
+    r"boy|girl|person|guy|lady|gal|fella|intern|contact|admin|assistant|helper"
 )
 _PROVIDER_CTX = re.compile(
     rf"(?:^|(?<=[^\w]))(?:{_TITLES_PROVIDER})\.?\s+(?:(?:is|was)\s+)?(?=\S)", re.IGNORECASE

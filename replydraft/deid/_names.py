@@ -215,7 +215,10 @@ class NameFinder:
         if low in _SLOT_STOP:
             return False
         if low in g.common:
-            return level == "strong" and (low in g.first or low in g.last)
+            # "my baby girl is doing great": an everyday -ing/-ed word is no surname here
+            return level == "strong" and (
+                low in g.first or (low in g.last and not low.endswith(("ing", "ed")))
+            )
         if low in g.first or low in g.last:
             return True
         return level != "weak" and not self._word(low) and len(low) >= 3
@@ -325,6 +328,10 @@ class NameFinder:
             stop_name = kin and mode == "normal" and tok.cap and not tok.initial and tok.low in _STOP_NAMES
             if tok.low in _STOP and tok.low not in ("mary",) and not stop_name:
                 return
+            if kin and mode != "normal" and tok.low in self.gaz.common and tok.low not in self.gaz.first:
+                # after "my son" comes a first name: an everyday word that is only a surname ("my sons lead
+                # level") is the word
+                return
             if (
                 not stop_name
                 and not self._nameish(tok, mode, level=level)
@@ -371,7 +378,15 @@ class NameFinder:
                 or before[-1] in ".!?\n"
                 or (m.start() <= 8 and not before.strip(" \t>*-"))
             ):
-                yield from slot(m.end(), "NAME", "strong", kin=True)
+                # without a determiner the role word may be a plain subject ("dad fell off a ladder"): the
+                # slot is strong only for a first name that a person's verb follows ("baby grace is ...")
+                k = tok_at(m.end())
+                strong = (
+                    k is not None
+                    and toks[k].low in self.gaz.first
+                    and _PERSON_NEXT.match(text, toks[k].end) is not None
+                )
+                yield from slot(m.end(), "NAME", "strong" if strong else "normal", kin=True)
         for m in _SELF_CTX.finditer(text):
             k = tok_at(m.end())
             if (

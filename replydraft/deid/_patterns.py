@@ -345,7 +345,7 @@ _SHOP_ON = re.compile(
     r"office|location|branch|lab|hospital|library|church|station)[ \t]+(?:on|off)[ \t]+"
     r"((?!(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Medicare|Medicaid|MyChart|"
     r"Epic|Facebook|Zoom|Google|Amazon|Christmas|Easter|Thanksgiving|Call|Hold|Record|File|Site|Vacation|Break|"
-    r"Leave|Duty|Saturday|Sunday|Monday|Tuesday|Wednesday|Thursday|Friday)\b)"
+    r"Leave|Duty|Saturday|Sunday|Monday|Tuesday|Wednesday|Thursday|Friday)s?\b)"
     r"[A-Z][a-z][\w'’-]*(?:[ \t]+[A-Z][a-z][\w'’-]*)?)"
 )
 # directions instead of an address: "the blue house on Elm past the Lutheran church"
