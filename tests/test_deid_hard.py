@@ -583,6 +583,25 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         [],
         ["fell off a ladder", "doing great", "doing yard work", "lead level", "on Sundays"],
     ),
+    (
+        "word_name_after_its_introduction_opens_sentences",
+        "Our son Jack and his twin Miles both have croup. Jack is worse. Miles is ok. Will you call?",
+        ["son Jack", "Jack is worse", "Miles is ok"],
+        ["Will you call", "both have croup"],
+    ),
+    (
+        "all_caps_sentence_before_an_organisation_kind",
+        "MY SON JAMES HARRIS IS ON THE SCHOOL TEAM. "
+        "PLEASE SCHEDULE A HOME VISIT FOR MY DAUGHTER IN LAW CHERYL",
+        ["JAMES", "HARRIS", "CHERYL"],
+        ["IS ON THE SCHOOL TEAM", "PLEASE SCHEDULE A HOME VISIT", "MY DAUGHTER IN LAW"],
+    ),
+    (
+        "title_then_comma_and_full_stop_ends_a_name",
+        "I saw the PA, Faith, last time. I'm writing for my uncle Ray. Ray has COPD.",
+        ["Faith", "uncle Ray", "Ray has"],
+        ["last time", "has COPD", "I'm writing for my uncle"],
+    ),
 ]
 
 XFAIL: dict[str, str] = {}

@@ -66,7 +66,9 @@ _KIN = (
     r"boy|girl|person|guy|lady|gal|fella|intern|contact|admin|assistant|helper"
 )
 _PROVIDER_CTX = re.compile(
-    rf"(?:^|(?<=[^\w]))(?:{_TITLES_PROVIDER})\.?\s+(?:(?:is|was)\s+)?(?=\S)", re.IGNORECASE
+    # ("the PA, Faith, was great": a comma may follow the title)
+    rf"(?:^|(?<=[^\w]))(?:{_TITLES_PROVIDER})\.?,?\s+(?:(?:is|was)\s+)?(?=\S)",
+    re.IGNORECASE,
 )
 _PERSON_TITLE_CTX = re.compile(rf"\b(?:{_TITLES_PERSON})\.?\s+(?=\S)", re.IGNORECASE)
 _KIN_CTX = re.compile(

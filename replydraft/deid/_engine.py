@@ -318,6 +318,7 @@ class Deidentifier:
         # name only where they recur capitalised, since that full name was found in this message
         word_parts: dict[str, str] = {}
         full_parts: set[str] = set()  # of these, the ones seen inside a full name: also sentence-initially
+        first_seen: dict[str, int] = {}  # where each was first found
         by_start = {t.start: t for t in toks}
         for s, e, kind in hits:
             if kind in ("PATIENT_NAME", "NAME", "PROVIDER"):
@@ -347,6 +348,7 @@ class Deidentifier:
                             word_parts.setdefault(low, "NAME" if kind == "PATIENT_NAME" else kind)
                             if not single:
                                 full_parts.add(low)
+                            first_seen[low] = min(first_seen.get(low, s), s)
         for k, t in enumerate(toks):
             for parts in phrases.get(t.low, ()):
                 span = toks[k : k + len(parts)]
@@ -359,9 +361,10 @@ class Deidentifier:
                 found_kind = word_parts.get(t.low)
                 if found_kind is None or not t.cap or t.low in surfaces:
                     continue
-                # "Autumn is always rough ... my daughter Autumn": a word-name seen alone counts only
-                # mid-sentence, where its capital means something
-                if t.initial and t.low not in full_parts:
+                # "Autumn is always rough ... my daughter Autumn": a word-name seen alone counts at a
+                # sentence start only once the writer has introduced the person ("my son Jack ... Jack is
+                # worse"); before that the capital says nothing
+                if t.initial and t.low not in full_parts and t.start < first_seen[t.low]:
                     continue
                 # "Will he need another?": a sentence-initial modal or verb before a pronoun is no name
                 if t.initial and _NOT_NAME_NEXT.match(text, t.end):

@@ -109,6 +109,7 @@ _PERSON_NEXT = re.compile(
     re.IGNORECASE,
 )
 _NAME_IS = re.compile(r"(?:my\s+)?name'?s?\s+is\b|name'?s\b|call\s+me\b", re.IGNORECASE)
+_ABBREV_DOT = frozenset({"jr", "sr", "st", "ste", "mr", "mrs", "ms", "dr", "mt", "ft", "rev", "sgt", "capt"})
 _QUOTED_NICK = re.compile(r"[ \t]+[\"“'‘][A-Za-z](?:\.?[A-Za-z]){0,3}\.?[\"”'’][ \t]+")
 _DAY_AFTER = re.compile(r"\s*,?\s*\d{1,2}(?:st|nd|rd|th)?\b(?![/.-]?\d{3})")
 
@@ -249,6 +250,8 @@ class NameFinder:
                 break
             if text[prev.start : prev.start + len(prev.text) + 2].endswith(("'s", "’s")):
                 break
+            if gap.startswith(".") and len(prev.text) > 2 and prev.low not in _ABBREV_DOT:
+                break  # "my uncle Ray. Ray has COPD": a full stop after a word ends the sentence
             if (
                 (tok.low in _PARTICLES or (len(tok.text) == 1 and tok.text.isalpha()))
                 and j + 1 < len(toks)
@@ -848,7 +851,7 @@ class NameFinder:
                 words = words[1:]
             if not words:
                 continue
-            lows = [fold(w).strip(".'") for w in words]
+            lows = [fold(w).strip(".'").removesuffix("'s") for w in words]
             if any(w in _STOP or self._is_drug(w) for w in lows):
                 continue
             # one word must be a name or no everyday word ("st. ambrose", "little oaks")

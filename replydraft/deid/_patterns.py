@@ -419,6 +419,7 @@ _ORG_SUFFIX_TITLE = (
 _ORG = re.compile(
     rf"\b(?:[A-Z][\w&'.-]*\s+(?:(?:&|of|of\s+the)\s+)?){{1,4}}(?:(?i:{_ORG_SUFFIX})|{_ORG_SUFFIX_TITLE})(?![\w-])"
 )
+_ORG_KIND_ONLY = re.compile(rf"(?i:{_ORG_SUFFIX})")
 # "Maple & Vine", "Hart & Sons Roofing": two capitalised words joined by "&" name a firm (or two people)
 _AMP_ORG = re.compile(r"\b[A-Z][a-z][\w'’-]*[ \t]+&[ \t]+[A-Z][a-z][\w'’-]*(?:[ \t]+[A-Z][a-z][\w'’-]*){0,2}")
 # a signature's title line: "Owner, Maple & Vine", "Office Manager at Hartwell Foods"
@@ -458,6 +459,12 @@ _NOT_ORG_WORDS = _words(
 )
 
 
+_CAPS_FUNCTION = _words(
+    """
+    is was are were be been am on in at to for with from by of the a an and or but my his her our their your
+    its this that me i we he she they it not no so if as up down out call please need needs
+    """
+)
 _EMPLOYER_CUE = re.compile(
     r"\b(?:employer(?:\s+(?:is|was))?|employed\s+(?:at|by)|work(?:s|ed|ing)?\s+(?:at|for)|job\s+at|"
     r"shift\s+at|hired\s+(?:at|by)|fired\s+from|laid\s+off\s+from|quit|starts?\s+at|starting\s+at|"
@@ -706,6 +713,18 @@ def find_structured(text: str) -> Iterator[Hit]:
             while o_start < o_end and text[o_start].isspace():
                 o_start += 1
             words = words[1:]
+        if m.group(0).isupper():
+            # ALL-CAPS text makes every word look capitalised: "HARRIS IS ON THE SCHOOL" is a sentence, so
+            # the name starts after its last function word
+            cut = max((i for i, w in enumerate(words) if w.lower() in _CAPS_FUNCTION), default=-1)
+            if cut >= 0:
+                for w in words[: cut + 1]:
+                    o_start = text.index(w, o_start) + len(w)
+                while o_start < o_end and text[o_start].isspace():
+                    o_start += 1
+                words = words[cut + 1 :]
+                if _ORG_KIND_ONLY.fullmatch(text, o_start, o_end):
+                    continue  # "THE NURSING HOME": the kind alone names no one
         if len(words) >= 2:
             yield (o_start, o_end, "ORGANIZATION")
     for m in _AMP_ORG.finditer(text):
