@@ -602,6 +602,24 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         ["Faith", "uncle Ray", "Ray has"],
         ["last time", "has COPD", "I'm writing for my uncle"],
     ),
+    (
+        "word_name_recurs_in_lower_case",
+        "hey its me. my bf hunter has the flu. hunter's mom said to call.",
+        ["bf hunter", "hunter's mom"],
+        ["has the flu", "said to call"],
+    ),
+    (
+        "word_name_recurs_in_all_caps",
+        "MY DAUGHTER GRACE HAS A FEVER. GRACE IS 4. BY THE GRACE OF GOD SHE SLEEPS.",
+        ["DAUGHTER GRACE", "GRACE IS 4"],
+        ["BY THE GRACE OF GOD"],
+    ),
+    (
+        "capitalised_name_does_not_make_the_word_a_name",
+        "Summer's tremor is worse since summer started. It hurts to nurse, fever 101.5 since the bill came.",
+        ["Summer's"],
+        ["since summer started", "nurse, fever 101.5", "the bill came"],
+    ),
 ]
 
 XFAIL: dict[str, str] = {}

@@ -66,8 +66,8 @@ _KIN = (
     r"boy|girl|person|guy|lady|gal|fella|intern|contact|admin|assistant|helper"
 )
 _PROVIDER_CTX = re.compile(
-    # ("the PA, Faith, was great": a comma may follow the title)
-    rf"(?:^|(?<=[^\w]))(?:{_TITLES_PROVIDER})\.?,?\s+(?:(?:is|was)\s+)?(?=\S)",
+    # ("the PA, Faith, was great": a comma may follow the title before a capitalised name; "nurse, fever" no)
+    rf"(?:^|(?<=[^\w]))(?:{_TITLES_PROVIDER})(?:\.?\s+(?:(?:is|was)\s+)?(?=\S)|,[ \t]+(?=(?-i:[A-Z][a-z])))",
     re.IGNORECASE,
 )
 _PERSON_TITLE_CTX = re.compile(rf"\b(?:{_TITLES_PERSON})\.?\s+(?=\S)", re.IGNORECASE)

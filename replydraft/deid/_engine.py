@@ -11,7 +11,15 @@ from typing import Any
 
 from replydraft.deid._gazetteer import gazetteers
 from replydraft.deid._known import KnownIdentifiers, known_value_hits
-from replydraft.deid._names import EPONYM_RES, MEDICAL_END, NameFinder, fold, tokenize
+from replydraft.deid._names import (
+    _DETERMINER_BEFORE,
+    _PERSON_NEXT,
+    EPONYM_RES,
+    MEDICAL_END,
+    NameFinder,
+    fold,
+    tokenize,
+)
 from replydraft.deid._patterns import find_structured
 from replydraft.deid._vault import _LOOSE_PLACEHOLDER_RE, PlaceholderVault
 from replydraft.errors import ConfigurationError, DeidentificationError, InvalidMessageError
@@ -319,6 +327,7 @@ class Deidentifier:
         word_parts: dict[str, str] = {}
         full_parts: set[str] = set()  # of these, the ones seen inside a full name: also sentence-initially
         first_seen: dict[str, int] = {}  # where each was first found
+        any_case: dict[str, int] = {}  # word-names of any found name, for lower-case and ALL-CAPS recurrences
         by_start = {t.start: t for t in toks}
         for s, e, kind in hits:
             if kind in ("PATIENT_NAME", "NAME", "PROVIDER"):
@@ -335,6 +344,19 @@ class Deidentifier:
                     and tok.cap
                     and not tok.initial
                 )
+                if kind in ("PATIENT_NAME", "NAME"):
+                    # in any case: "my bf hunter has the flu. hunter's mom said" (checked below: a person's
+                    # verb or a possessive after it, no determiner before it)
+                    for w, low in zip(words, parts, strict=True):
+                        # in ordinary text only a name the writer left in lower case recurs in lower case
+                        # ("Summer's tremor ... since summer started")
+                        if (
+                            len(low) >= 3
+                            and low in common
+                            and not names._is_drug(low)
+                            and (mode != "normal" or w.islower())
+                        ):
+                            any_case.setdefault(low, s)
                 if (len(parts) >= 2 or single) and mode == "normal":
                     for w, low in zip(words, parts, strict=True):
                         if (
@@ -356,6 +378,17 @@ class Deidentifier:
                     text[a.end : b.start] == " " for a, b in pairwise(span)
                 ):
                     out.append((span[0].start, span[-1].end, "NAME"))
+        for t in toks:
+            # "faith is 4", "GRACE IS BETTER": an un-capitalised recurrence of a word-name found in this
+            # message is the person when a person's verb or a possessive follows and no determiner precedes
+            if (
+                t.low in any_case
+                and (mode != "normal" or not (t.cap or t.upper))
+                and _PERSON_NEXT.match(text, t.end) is not None
+                and _DETERMINER_BEFORE.search(text, max(0, t.start - 12), t.start) is None
+                and _PREP_BEFORE.search(text, max(0, t.start - 10), t.start) is None
+            ):
+                out.append((t.start, t.end, "NAME"))
         if word_parts:
             for t in toks:
                 found_kind = word_parts.get(t.low)
@@ -390,6 +423,9 @@ class Deidentifier:
         return out
 
 
+_PREP_BEFORE = re.compile(
+    r"\b(?:since|in|during|until|till|by|of|for|all|last|next|at|on|from)\s+$", re.IGNORECASE
+)
 _NOT_NAME_NEXT = re.compile(
     r"\s+(?:he|she|it|they|you|i|we|the|this|that|these|those|my|your|his|her|their|our|me|him|us|them|"
     r"there|a|an|be|not|any|some|all|to)\b",

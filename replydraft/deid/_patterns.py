@@ -417,7 +417,9 @@ _ORG_SUFFIX_TITLE = (
 )
 # "Our Lady of Lourdes Manor", "Stone & Birch Yoga": capitalised words, "&" / "of (the)" between them
 _ORG = re.compile(
-    rf"\b(?:[A-Z][\w&'.-]*\s+(?:(?:&|of|of\s+the)\s+)?){{1,4}}(?:(?i:{_ORG_SUFFIX})|{_ORG_SUFFIX_TITLE})(?![\w-])"
+    # (a word ending a sentence, "Milwaukee. Our Lady ...", is not part of the name)
+    rf"\b(?:[A-Z][\w&'.-]*(?<![a-z]{{3}}\.)\s+(?:(?:&|of|of\s+the)\s+)?){{1,4}}"
+    rf"(?:(?i:{_ORG_SUFFIX})|{_ORG_SUFFIX_TITLE})(?![\w-])"
 )
 _ORG_KIND_ONLY = re.compile(rf"(?i:{_ORG_SUFFIX})")
 # "Maple & Vine", "Hart & Sons Roofing": two capitalised words joined by "&" name a firm (or two people)
