@@ -202,6 +202,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout21.jsonl",
         "triage_heldout22.jsonl",
         "triage_heldout23.jsonl",
+        "triage_heldout24.jsonl",
+        "triage_heldout25.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
