@@ -620,6 +620,25 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         ["Summer's"],
         ["since summer started", "nurse, fever 101.5", "the bill came"],
     ),
+    (
+        "all_caps_self_introduction_mid_message",
+        "HELLO DR NGUYEN THIS IS EARL T. PICKERING. MY HUSBAND'S NAME IS ART. ART'S DAUGHTER CALLED.",
+        ["EARL", "PICKERING", "ART"],
+        ["HELLO DR", "DAUGHTER CALLED"],
+    ),
+    (
+        "self_introduction_words_that_are_not_names",
+        "ok so this is rose gold and it's bill pay day. this is grant money.",
+        [],
+        ["rose gold", "bill pay day", "grant money"],
+    ),
+    (
+        "city_abroad_in_all_caps",
+        "WE ARE VISITING OUR SON IN THUNDER BAY UNTIL THE END OF SEPT. IT WAS A NICE BATH. "
+        "THIS IS MAJOR NEWS.",
+        ["THUNDER BAY", "SEPT"],
+        ["VISITING OUR SON", "NICE BATH", "MAJOR NEWS"],
+    ),
 ]
 
 XFAIL: dict[str, str] = {}

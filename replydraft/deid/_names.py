@@ -108,6 +108,7 @@ _PERSON_NEXT = re.compile(
     r"[a-z]{3,}ed|is\s+\d+|had\s+a|has\s+a|\(\d)\b)",
     re.IGNORECASE,
 )
+_SELF_INTRO = re.compile(r"this\s+is|it'?s|it\s+is|i\s+am|i'?m|im|my\s+name\s+is", re.IGNORECASE)
 _NAME_IS = re.compile(r"(?:my\s+)?name'?s?\s+is\b|name'?s\b|call\s+me\b", re.IGNORECASE)
 _ABBREV_DOT = frozenset({"jr", "sr", "st", "ste", "mr", "mrs", "ms", "dr", "mt", "ft", "rev", "sgt", "capt"})
 _QUOTED_NICK = re.compile(r"[ \t]+[\"“'‘][A-Za-z](?:\.?[A-Za-z]){0,3}\.?[\"”'’][ \t]+")
@@ -413,6 +414,14 @@ class NameFinder:
                 # first name is the writer's even when it is also a word
                 yield from slot(m.end(), "NAME", "strong", max_words=2)
                 continue
+            pair_end = (
+                self._name_pair(text, toks, k, mode) if k is not None and _SELF_INTRO.match(m.group(0)) else 0
+            )
+            if k is not None and pair_end:
+                # "... THIS IS EARL T. PICKERING.": introducing oneself anywhere with a first name and a
+                # surname from the name lists
+                yield (toks[k].start, toks[pair_end - 1].end, "NAME")
+                continue
             yield from slot(m.end(), "NAME", "weak")
         for m in _SUBJECT_VERB.finditer(text):
             # "autumn says i snore", "CRYSTAL HAS BEEN WHEEZING": a first name as the subject of a verb
@@ -665,7 +674,7 @@ class NameFinder:
         n = len(toks)
         k = 0
         firsts = self._place_firsts
-        world_firsts = self._world_firsts if mode == "normal" else frozenset()
+        world_firsts = self._world_firsts
         while k < n:
             hit = 0
             # cities abroad are matched only capitalised (checked below): lower-case words skip the lookups
@@ -692,9 +701,11 @@ class NameFinder:
                 if world:
                     # "visiting family in Thunder Bay", "moved to Kelowna": a city abroad only after a place
                     # cue, written with capitals, and never a single everyday word ("in Bath", "to Nice")
+                    # (ALL-CAPS and lower-case text carry no capital: there a cue and a city of two or
+                    # more words, or one that is no English word, will do: "VISITING OUR SON IN THUNDER BAY")
                     if (
                         (cue or strong_cue)
-                        and capital
+                        and (capital or mode != "normal")
                         and not common
                         and (size > 1 or not self._word(span[0].low))
                     ):
@@ -807,6 +818,40 @@ class NameFinder:
                         and (nxt.low in g.last or not self._word(nxt.low))
                     ):
                         yield (nxt.start, nxt.end, "NAME")
+
+    def _name_pair(self, text: str, toks: list[Token], k: int, mode: str) -> int:
+        """Index one past a first name + surname from the lists at token k ("EARL T. PICKERING"), or 0.
+
+        Both may also be words; then a middle initial between them must say it is a name ("this is grant
+        money", "THIS IS MAJOR NEWS" are not).
+        """
+        a = toks[k]
+        j = k + 1
+        initial = False
+        if (
+            j + 1 < len(toks)
+            and len(toks[j].text) == 1
+            and toks[j].text.isalpha()
+            and re.fullmatch(r" [A-Za-z]\.? ", text[a.end : toks[j + 1].start]) is not None
+        ):
+            j += 1
+            initial = True
+        if j >= len(toks) or (not initial and text[a.end : toks[j].start] != " "):
+            return 0
+        b = toks[j]
+        if mode == "normal" and not ((a.cap or a.upper) and (b.cap or b.upper)):
+            return 0
+        g = self.gaz
+        ok = (
+            self._first_name_word(a)
+            and b.low in g.last
+            and len(b.low) >= 3
+            and not self._never_name(b)
+            and b.low not in _SLOT_STOP
+            and not _MEDICAL_END.search(b.low)
+            and (initial or a.low not in g.common or b.low not in g.common)
+        )
+        return j + 1 if ok else 0
 
     def _lower_kin_name(self, text: str, toks: list[Token], k: int, mode: str) -> bool:
         """A lower-case first name right after a role word in ordinary text ("my husband bill has ...").

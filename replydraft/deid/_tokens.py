@@ -31,7 +31,7 @@ def fold(s: str) -> str:
 
 
 def _strip_possessive(text: str) -> str:
-    for suf in ("'s", "’s", "'", "’"):
+    for suf in ("'s", "’s", "'S", "’S", "'", "’"):
         if text.endswith(suf) and len(text) > len(suf) + 1:
             return text[: -len(suf)]
     return text
@@ -54,7 +54,7 @@ def tokenize(text: str) -> tuple[list[Token], str]:
     toks: list[Token] = []
     for m in raw:
         w = m.group(0)
-        stripped = _strip_possessive(w) if w[-1] in "s'’" else w
+        stripped = _strip_possessive(w) if w[-1] in "sS'’" else w  # "ART'S" too
         start = m.start()
         j = start - 1
         while j >= 0 and text[j] in _SKIP_BEFORE:
