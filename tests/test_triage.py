@@ -204,6 +204,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout23.jsonl",
         "triage_heldout24.jsonl",
         "triage_heldout25.jsonl",
+        "triage_heldout26.jsonl",
+        "triage_heldout27.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
