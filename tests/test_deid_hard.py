@@ -639,6 +639,19 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         ["THUNDER BAY", "SEPT"],
         ["VISITING OUR SON", "NICE BATH", "MAJOR NEWS"],
     ),
+    (
+        "shop_on_a_street_in_lower_case",
+        "can u send it to the cvs on gammon or the walgreens off odana rd. not the pharmacy on monday, "
+        "the clinic on file or the one on eliquis",
+        ["gammon", "odana"],
+        ["pharmacy on monday", "clinic on file", "one on eliquis"],
+    ),
+    (
+        "resident_and_intern_as_titles",
+        "I saw Resident Terrence Baptiste and intern Kwame Osei. The resident said it was fine.",
+        ["Terrence", "Baptiste", "Kwame", "Osei"],
+        ["The resident said it was fine"],
+    ),
 ]
 
 XFAIL: dict[str, str] = {}

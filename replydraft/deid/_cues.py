@@ -40,6 +40,7 @@ _TITLES_PROVIDER = (
     r"dr|doctor|doc|nurse|np|pa|pa-c|rn|lpn|cna|pharmacist|therapist|midwife|physio|dentist|surgeon|"
     r"counselor|counsellor|chaplain|dietitian|dietician|nurse practitioner|physician assistant|"
     r"provider|prof|professor|coordinator|scheduler|receptionist|tech|technician|aide|case manager|"
+    r"resident|intern|"
     r"social worker|sw|nurse navigator|navigator|cardiologist|oncologist|neurologist|dermatologist|"
     r"rheumatologist|endocrinologist|urologist|psychiatrist|psychologist|podiatrist|optometrist|"
     r"ophthalmologist|pediatrician|gastroenterologist|pulmonologist|nephrologist|surgeon|ob|obgyn|ob-gyn|"

@@ -109,6 +109,11 @@ _PERSON_NEXT = re.compile(
     re.IGNORECASE,
 )
 _SELF_INTRO = re.compile(r"this\s+is|it'?s|it\s+is|i\s+am|i'?m|im|my\s+name\s+is", re.IGNORECASE)
+_SHOP_ON_LOWER = re.compile(
+    r"\b(?:cvs|walgreens|walmart|target|kroger|costco|pharmacy|clinic|store|location|branch|office)[ \t]+"
+    r"(?:on|off)[ \t]+([a-z][a-z'-]{2,})(?:[ \t]+([a-z][a-z'-]+))?"
+)
+_SHOP_ON_LOWER_HINT = re.compile(r"\b(?:on|off)[ \t]+[a-z]")
 _NAME_IS = re.compile(r"(?:my\s+)?name'?s?\s+is\b|name'?s\b|call\s+me\b", re.IGNORECASE)
 _ABBREV_DOT = frozenset({"jr", "sr", "st", "ste", "mr", "mrs", "ms", "dr", "mt", "ft", "rev", "sgt", "capt"})
 _QUOTED_NICK = re.compile(r"[ \t]+[\"“'‘][A-Za-z](?:\.?[A-Za-z]){0,3}\.?[\"”'’][ \t]+")
@@ -559,6 +564,7 @@ class NameFinder:
                 yield (toks[s].start, toks[k].end, "PROVIDER")
         yield from self._calendar_names(text, toks, mode)
         yield from self._lower_orgs(text)
+        yield from self._shop_on_lower(text, mode)
         yield from self._spelled(text)
         yield from self._signature_lines(text, toks, mode)
         yield from self._places(text, toks, mode)
@@ -882,6 +888,23 @@ class NameFinder:
         """A name or address spelled letter by letter: "it's K W E S I", "h p r i c e"."""
         for m in _SPELLED.finditer(text):
             yield (m.start(), m.end(), "NAME")
+
+    def _shop_on_lower(self, text: str, mode: str) -> Iterator[Hit]:
+        """A street named after a shop or site in lower-case text: "the cvs on gammon", "clinic off odana rd".
+
+        (The capitalised form is a pattern in ``_patterns``.) The street's first word must be no everyday
+        word, stop word or drug ("the pharmacy on monday", "the clinic on file", "the one on eliquis" stay).
+        """
+        if mode == "normal" and not _SHOP_ON_LOWER_HINT.search(text):
+            return
+        for m in _SHOP_ON_LOWER.finditer(text):
+            first = fold(m.group(1))
+            if first in _STOP or self._is_drug(first) or first in self.gaz.common:
+                continue
+            end = m.end(1)
+            if m.group(2) and (fold(m.group(2)) in _STREET_WORDS or not self._word(fold(m.group(2)))):
+                end = m.end(2)
+            yield (m.start(1), end, "ADDRESS")
 
     def _lower_orgs(self, text: str) -> Iterator[Hit]:
         """Schools, daycares and firms in lower case: "the little oaks daycare", "st. ambrose academy".
