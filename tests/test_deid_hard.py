@@ -652,6 +652,13 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
         ["Terrence", "Baptiste", "Kwame", "Osei"],
         ["The resident said it was fine"],
     ),
+    (
+        "role_word_is_adjective",
+        "the person was able to help me and the guy is young. my friend was able to drive. "
+        "the girl is fine, a guy named rocky helped",
+        ["rocky"],
+        ["was able to help", "guy is young", "friend was able", "girl is fine"],
+    ),
 ]
 
 XFAIL: dict[str, str] = {}

@@ -114,6 +114,7 @@ _SHOP_ON_LOWER = re.compile(
     r"(?:on|off)[ \t]+([a-z][a-z'-]{2,})(?:[ \t]+([a-z][a-z'-]+))?"
 )
 _SHOP_ON_LOWER_HINT = re.compile(r"\b(?:on|off)[ \t]+[a-z]")
+_IS_WAS_END = re.compile(r"\b(?:is|was)\s*$", re.IGNORECASE)
 _NAME_IS = re.compile(r"(?:my\s+)?name'?s?\s+is\b|name'?s\b|call\s+me\b", re.IGNORECASE)
 _ABBREV_DOT = frozenset({"jr", "sr", "st", "ste", "mr", "mrs", "ms", "dr", "mt", "ft", "rev", "sgt", "capt"})
 _QUOTED_NICK = re.compile(r"[ \t]+[\"“'‘][A-Za-z](?:\.?[A-Za-z]){0,3}\.?[\"”'’][ \t]+")
@@ -293,9 +294,11 @@ class NameFinder:
                 # "for randy cherry": right after a first name that is no everyday word, a surname that is
                 # also a word still belongs to the name
                 after_first = j == i + 1 and prev.low in g.first and prev.low not in g.common
-                if (tok.low in g.common or (tok.low in g.dictionary and tok.low not in g.last)) and not (
-                    (strong or after_first) and tok.low in g.last
-                ):
+                # ("a guy named rocky helped": an inflected word, "helped", is no surname either)
+                if (
+                    tok.low in g.common
+                    or ((tok.low in g.dictionary or self._verb_form(tok.low)) and tok.low not in g.last)
+                ) and not ((strong or after_first) and tok.low in g.last):
                     break
             j += 1
         return j
@@ -377,6 +380,12 @@ class NameFinder:
         for m in _PERSON_TITLE_CTX.finditer(text):
             yield from slot(m.end(), "NAME", "strong")
         for m in _KIN_CTX.finditer(text):
+            if _IS_WAS_END.search(m.group(0)):
+                # "the guy is young", "my friend was able to": an everyday word after "is"/"was" in lower
+                # case describes the person
+                k = tok_at(m.end())
+                if k is not None and toks[k].low in self.gaz.common and (mode != "normal" or not toks[k].cap):
+                    continue
             yield from slot(m.end(), "NAME", "strong", kin=True)
         for m in _KIN_BARE.finditer(text):
             # only opening a sentence or line ("Baby grace is ...", "> Resident Terrence ...")
@@ -445,6 +454,12 @@ class NameFinder:
             # "Jade Clark DOB 9-28-2008", "HOLLY SWEET 320-448-2073": the words right before an identifier
             yield from self._name_before(text, toks, mode, m.start(), by_start)
         for m in _LABEL_CTX.finditer(text):
+            if mode != "normal" and _IS_WAS_END.search(m.group(0)):
+                # "the person was able to help", "the guy is young": without capitals an everyday word after
+                # "is"/"was" is what the person is like, not a name
+                k = tok_at(m.end())
+                if k is not None and toks[k].low in self.gaz.common:
+                    continue
             yield from slot(m.end(), "NAME", "strong")
         for m in _NAME_LABEL.finditer(text):
             yield from slot(m.end(), "NAME", "strong")
