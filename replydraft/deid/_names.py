@@ -698,7 +698,7 @@ class NameFinder:
         world_firsts = self._world_firsts
         while k < n:
             hit = 0
-            # cities abroad are matched only capitalised (checked below): lower-case words skip the lookups
+            # in ordinary text a city abroad is written with a capital: lower-case words skip those lookups
             if toks[k].low not in firsts and not (toks[k].cap and toks[k].low in world_firsts):
                 k += 1
                 continue
