@@ -206,6 +206,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout25.jsonl",
         "triage_heldout26.jsonl",
         "triage_heldout27.jsonl",
+        "triage_heldout28.jsonl",
+        "triage_heldout29.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -351,4 +353,23 @@ def test_a_none_concept_stops_its_rule(tmp_path: Path) -> None:
     ],
 )
 def test_infant_fever_is_the_infants_and_in_fever_range(text: str, emergency: bool) -> None:
+    assert (screen(text).urgency is Urgency.EMERGENCY) is emergency
+
+
+@pytest.mark.parametrize(
+    ("text", "emergency"),
+    [
+        # benign readings stop an emergency rule ...
+        ("asthma flaring, albuterol every 4 hrs, chest feels tight but i can talk in full sentences", False),
+        ("grinding metal without goggles, something in my eye, red and watering", False),
+        ("im so confused by this bill, why was i charged twice", False),
+        ("worst sore throat ever, one side, cant open my mouth all the way, voice sounds weird", False),
+        # ... but never when the dangerous reading is also written
+        ("i have asthma but this is different, crushing pressure in my chest going down my left arm", True),
+        ("grinding metal and now theres a piece sticking out of my eye and blood", True),
+        ("my mom is suddenly really confused and doesnt know where she is", True),
+        ("had a sore throat all week and now his face is drooping on one side and his arm is weak", True),
+    ],
+)
+def test_benign_readings_stop_rules_only_without_danger_signs(text: str, emergency: bool) -> None:
     assert (screen(text).urgency is Urgency.EMERGENCY) is emergency
