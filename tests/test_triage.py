@@ -208,6 +208,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout27.jsonl",
         "triage_heldout28.jsonl",
         "triage_heldout29.jsonl",
+        "triage_heldout30.jsonl",
+        "triage_heldout31.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -373,3 +375,21 @@ def test_infant_fever_is_the_infants_and_in_fever_range(text: str, emergency: bo
 )
 def test_benign_readings_stop_rules_only_without_danger_signs(text: str, emergency: bool) -> None:
     assert (screen(text).urgency is Urgency.EMERGENCY) is emergency
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("after the dentist my lip and half my face stayed numb for hours, back to normal now", "routine"),
+        ("after the dentist this morning his face is drooping on one side and his arm is weak", "emergency"),
+        ("the pharmacist asked an odd question about my refill", "routine"),
+        ("found a bat in the kids bedroom this morning, no bite marks that we can see", "urgent"),
+        ("painful swollen lump near my tailbone getting bigger for 3 days, hurts to sit", "urgent"),
+    ],
+)
+def test_more_general_categories(text: str, level: str) -> None:
+    t = screen(text)
+    if level == "urgent":
+        assert t.urgency is not Urgency.ROUTINE and any(r.startswith("urgent.") for r in t.reasons)
+    else:
+        assert t.urgency.value == level
