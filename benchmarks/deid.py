@@ -30,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 FIXTURES = {
     "template": ROOT / "tests" / "fixtures" / "deid_dev.jsonl",
     "handwritten": ROOT / "tests" / "fixtures" / "deid_handwritten_dev.jsonl",
+    # 80 messages written blind to the rules (see tests/fixtures/deid_handwritten_dev.README.md)
+    "blind": ROOT / "tests" / "fixtures" / "deid_handwritten_blind.jsonl",
 }
 PROVIDER_TYPES = {"PROVIDER"}
 REPEATS = 3
