@@ -210,6 +210,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout29.jsonl",
         "triage_heldout30.jsonl",
         "triage_heldout31.jsonl",
+        "triage_heldout32.jsonl",
+        "triage_heldout33.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
