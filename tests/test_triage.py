@@ -212,6 +212,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout31.jsonl",
         "triage_heldout32.jsonl",
         "triage_heldout33.jsonl",
+        "triage_heldout34.jsonl",
+        "triage_heldout35.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
