@@ -31,7 +31,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -176,35 +176,12 @@ def _leading_literal(alt: str) -> str:
     return "".join(out)
 
 
-def _split_top(body: str) -> list[str] | None:
-    """Split a group body on its top-level ``|`` (None when the brackets do not balance)."""
-    parts, depth, start, i = [], 0, 0, 0
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "[":
-            j = body.find("]", i + 1)
-            if j < 0:
-                return None
-            i = j + 1
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append(body[start:i])
-            start = i + 1
-        i += 1
-    parts.append(body[start:])
-    return parts if depth == 0 else None
+def _structural(pattern: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """The characters of ``pattern`` from ``start`` that are neither escaped nor inside a ``[...]`` class.
 
-
-def _group_end(pattern: str, start: int) -> int:
-    """Index of the ``)`` closing the group that opens at ``pattern[start]`` (-1 if unbalanced)."""
-    depth, i = 0, start
+    Yields ``(-1, "")`` and stops when a class never closes, so callers can give up on the pattern.
+    """
+    i = start
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
@@ -213,16 +190,44 @@ def _group_end(pattern: str, start: int) -> int:
         if ch == "[":
             j = pattern.find("]", i + 1)
             if j < 0:
-                return -1
+                yield -1, ""
+                return
             i = j + 1
             continue
+        yield i, ch
+        i += 1
+
+
+def _split_top(body: str) -> list[str] | None:
+    """Split a group body on its top-level ``|`` (None when the brackets do not balance)."""
+    parts: list[str] = []
+    depth, start = 0, 0
+    for i, ch in _structural(body):
+        if i < 0:
+            return None
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+    parts.append(body[start:])
+    return parts if depth == 0 else None
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """Index of the ``)`` closing the group that opens at ``pattern[start]`` (-1 if unbalanced)."""
+    depth = 0
+    for i, ch in _structural(pattern, start):
+        if i < 0:
+            return -1
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
             if depth == 0:
                 return i
-        i += 1
     return -1
 
 
