@@ -214,6 +214,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout33.jsonl",
         "triage_heldout34.jsonl",
         "triage_heldout35.jsonl",
+        "triage_heldout36.jsonl",
+        "triage_heldout37.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -397,3 +399,56 @@ def test_more_general_categories(text: str, level: str) -> None:
         assert t.urgency is not Urgency.ROUTINE and any(r.startswith("urgent.") for r in t.reasons)
     else:
         assert t.urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # "since then" dates an onset: the symptom is still going on
+        ("hiked on sunday and since then my right calf is swollen and tender", "urgent.possible_blood_clot"),
+        ("the clinic texted that my inr yesterday afternoon was 5.1, no bleeding", "urgent.inr_high"),
+        ("anoche me mordio el gato de mi hermana en el dedo", "urgent.animal_bite"),
+        ("the spot on my arm is red, warm and sore", "urgent.spreading_infection"),
+        (
+            "i traced the edge with a marker last night and the redness is past it now",
+            "urgent.spreading_infection",
+        ),
+        (
+            "on humalog, readings 320 to 380 since tuesday and they wont come down",
+            "urgent.high_sugar_not_coming_down",
+        ),
+        ("on my new beta blocker my heart rate runs 48 and i feel woozy", "urgent.slow_heart_rate"),
+        ("eight watery bowel movements since this morning", "urgent.bloody_or_severe_diarrhea"),
+        ("labs posted: creatinine 2.1, my usual is 1.1", "urgent.creatinine_jump"),
+    ],
+)
+def test_urgent_same_day_categories(text: str, rule: str) -> None:
+    t = screen(text)
+    assert rule in t.reasons
+    assert t.urgency is not Urgency.ROUTINE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the same words without the danger: no urgent rule
+        ("had a swollen calf after surgery in 2019, no problems since then"),
+        ("my inr was 2.6, right in range"),
+        ("my resting heart rate is 48, i run marathons and feel great"),
+        ("creatinine 1.1, same as usual"),
+        ("er visit in may for chest pain, they said it was just a pulled muscle, fine since"),
+    ],
+)
+def test_same_day_categories_stay_quiet_without_the_danger(text: str) -> None:
+    t = screen(text)
+    rule_reasons = [r for r in t.reasons if r != "emergency.statistical_screen"]
+    assert rule_reasons == []
+
+
+def test_stockpiled_pills_with_a_chosen_day_is_an_emergency() -> None:
+    t = screen(
+        "refill my lisinopril please. i saved up around 40 of my old percocet tablets"
+        " and picked friday as the day"
+    )
+    assert t.urgency is Urgency.EMERGENCY
+    assert "emergency.stockpiled_pills_with_intent" in t.reasons
