@@ -47,6 +47,7 @@ from ._rest_common import (
     _raise_first,
     _Search,
 )
+from ._transport import install_cached_socket_backend
 
 __all__ = ["AsyncFHIRChart", "FHIRChart"]
 
@@ -167,8 +168,9 @@ class FHIRChart(_FHIRBase):
         out = _Collected()
         started = time.perf_counter()
         seen: set[str] = set()
-        url: str | None = f"{self.base_url}/{search.resource_type}"
-        params: Sequence[tuple[str, str]] | None = search.params
+        url: str | None
+        params: Sequence[tuple[str, str]] | None
+        url, params = self._first_page(search, self._client.params)
         pages = 0
         while url is not None:
             try:
@@ -312,7 +314,11 @@ class AsyncFHIRChart(_FHIRBase):
             deadline=deadline,
         )
         self._owns_client = http_client is None
-        self._client = http_client if http_client is not None else httpx.AsyncClient(timeout=self._timeout)
+        if http_client is None:
+            http_client = httpx.AsyncClient(timeout=self._timeout)
+            # per-request pool bookkeeping on anyio is costly: see _transport (falls back if unsupported)
+            install_cached_socket_backend(http_client)
+        self._client = http_client
 
     async def aclose(self) -> None:
         """Close the HTTP client (when the chart created it)."""
@@ -362,8 +368,9 @@ class AsyncFHIRChart(_FHIRBase):
         out = _Collected()
         started = time.perf_counter()
         seen: set[str] = set()
-        url: str | None = f"{self.base_url}/{search.resource_type}"
-        params: Sequence[tuple[str, str]] | None = search.params
+        url: str | None
+        params: Sequence[tuple[str, str]] | None
+        url, params = self._first_page(search, self._client.params)
         pages = 0
         while url is not None:
             try:

@@ -432,6 +432,21 @@ class _FHIRBase:
                     missing.append(target)
         return missing
 
+    def _first_page(
+        self, search: _Search, client_params: httpx.QueryParams
+    ) -> tuple[str, Sequence[tuple[str, str]] | None]:
+        """The URL (and query params, if any are left to merge) of a search's first page.
+
+        The query string is encoded once here, by httpx's own encoder (so the request line is
+        byte-identical), instead of httpx parsing and re-encoding a ``params=`` merge per request.
+        A client with query params of its own keeps the ``params=`` path, so its merge order and
+        precedence are unchanged.
+        """
+        url = f"{self.base_url}/{search.resource_type}"
+        if client_params:
+            return url, search.params
+        return f"{url}?{httpx.QueryParams(search.params)}", None
+
     def _headers(self, token: str | None) -> dict[str, str]:
         headers = {"Accept": _ACCEPT}
         if token:
