@@ -164,7 +164,7 @@ def _print_combined(combined: list[tuple[str, list[str], list[str], list[str]]])
     print("\nthreshold sweep, pooled out-of-fold (model alone | rules then screen)")
     print(
         f"{'threshold':>9}{'em recall':>11}{'routine->em':>13}{'urgent->em':>12}"
-        f"{'| rules+screen urgent->em':>27}"
+        f"{'| rules+screen em recall':>26}{'urgent->em':>12}"
     )
     for th in (0.5, 0.6, 0.7, 0.8, 0.9):
 
@@ -172,11 +172,13 @@ def _print_combined(combined: list[tuple[str, list[str], list[str], list[str]]])
             ps = [p for g, _, p in fold_probs if g == level]
             return sum(p >= th for p in ps) / len(ps)
 
-        urg = [(u, p) for g, u, p in fold_probs if g == "urgent"]
-        both_urg = sum(u == "emergency" or p >= th for u, p in urg) / len(urg)
+        def both(level: str, th: float = th) -> float:
+            pairs = [(u, p) for g, u, p in fold_probs if g == level]
+            return sum(u == "emergency" or p >= th for u, p in pairs) / len(pairs)
+
         print(
             f"{th:>9.1f}{rate('emergency'):>11.3f}{rate('routine'):>13.3f}{rate('urgent'):>12.3f}"
-            f"{both_urg:>27.3f}"
+            f"{both('emergency'):>26.3f}{both('urgent'):>12.3f}"
         )
 
 

@@ -216,6 +216,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout35.jsonl",
         "triage_heldout36.jsonl",
         "triage_heldout37.jsonl",
+        "triage_heldout38.jsonl",
+        "triage_heldout39.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -452,3 +454,52 @@ def test_stockpiled_pills_with_a_chosen_day_is_an_emergency() -> None:
     )
     assert t.urgency is Urgency.EMERGENCY
     assert "emergency.stockpiled_pills_with_intent" in t.reasons
+
+
+_RULES_ONLY = dataclasses.replace(load_rules(), screen_model=None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my 13 year old woke up with awful pain in his left testicle and it looks higher than the right one",
+        "our 8 month old has screaming fits where she pulls her knees up, then goes floppy and sleepy",
+        "toddler had a diaper with red jelly looking poop and keeps crying in waves",
+        "my sister had her baby last week and now says the baby is not really hers and has to go away",
+        "flu last month, now my legs are getting weak and its harder to take a deep breath",
+        "my right foot went cold and pale an hour ago, i cant wiggle my toes and it hurts a lot",
+        "all three of us have headaches and feel sick since we started running the space heater",
+        "my 3 yo took a swig of drain cleaner from under the sink and is drooling",
+        "gave birth 5 days ago, now a headache that tylenol isnt touching and i am seeing sparkly spots",
+        "second dose of the new antibiotic and now hives everywhere and my lips are swelling",
+        "my husband cant understand anything i say and cant see out of the left side, started an hour ago",
+        "the pistol is out of the safe and loaded. i made my peace with it",
+        "cut my wrist on a broken window and blood is spurting out with every heartbeat",
+        "my chest feels like it is being ripped apart straight through to my back",
+        "she is 90, fell, and her left leg looks shorter and the foot is turned out",
+        "fell off his bike and hit his head, now one pupil is bigger than the other",
+        "dad says his words keep coming out jumbled and he keeps dropping his cup with his right hand",
+        "flew back from tokyo, calf swollen, cant walk to the kitchen without stopping to catch my breath",
+    ],
+)
+def test_general_emergency_categories_are_caught_by_the_rules_alone(text: str) -> None:
+    t = screen(text, rules=_RULES_ONLY)
+    assert t.urgency is Urgency.EMERGENCY
+    assert all(r != "emergency.statistical_screen" for r in t.reasons)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("seizure free for two years on lamotrigine, refill please", "routine"),
+        ("three days after my knee scope, the swelling is going down nicely", "routine"),
+        ("thinking about cutting back on drinking, 2 glasses of wine a night, no shakes", "routine"),
+        ("my daughter is 9 days old and looks a bit yellow, nursing well with lots of wet diapers", "urgent"),
+        ("my 2 week old looks yellow and is so sleepy we cant wake him to feed", "emergency"),
+        ("my 6 yo is drinking water all day and getting up to pee every night", "urgent"),
+        ("tiny purple dots on my shins since yesterday and my gums bleed when i brush", "urgent"),
+        ("my 3 week old has yellow goop in her eye that keeps coming back", "urgent"),
+    ],
+)
+def test_benign_readings_and_same_day_newborn_and_child_categories(text: str, level: str) -> None:
+    assert screen(text, rules=_RULES_ONLY).urgency.value == level
