@@ -218,6 +218,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout37.jsonl",
         "triage_heldout38.jsonl",
         "triage_heldout39.jsonl",
+        "triage_heldout40.jsonl",
+        "triage_heldout41.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -502,4 +504,29 @@ def test_general_emergency_categories_are_caught_by_the_rules_alone(text: str) -
     ],
 )
 def test_benign_readings_and_same_day_newborn_and_child_categories(text: str, level: str) -> None:
+    assert screen(text, rules=_RULES_ONLY).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        (
+            "ten days on allopurinol, my skin is peeling in sheets and there are sores inside my mouth",
+            "emergency",
+        ),
+        ("i have made up my plan, i am going to use the pills i saved on sunday", "emergency"),
+        (
+            "what is the difference between a panic attack and a heart attack? i am fine, just curious",
+            "routine",
+        ),
+        ("my sleep medicine is not working anymore, can we try another", "routine"),
+        ("my defibrillator fired once this afternoon, i feel ok now", "urgent"),
+        ("the arm with my port is swollen and tight since this morning", "urgent"),
+        ("my right eye hurts when i move it and everything looks washed out", "urgent"),
+        ("out of my sinemet tmrw and the pharmacy cant fill it", "urgent"),
+        ("lithium level 1.6 on the portal, feel ok", "urgent"),
+        ("the ulcer on my heel started draining and smells bad", "urgent"),
+    ],
+)
+def test_categories_from_the_specialty_and_texting_rounds(text: str, level: str) -> None:
     assert screen(text, rules=_RULES_ONLY).urgency.value == level
