@@ -73,6 +73,8 @@ class RedFlagRule:
         any: Concepts of which at least one must be present (empty: no such condition).
         none: Concepts whose presence stops the rule (e.g. snoring for "stops breathing" in an adult);
             use sparingly, for a well-described benign reading of the same words.
+        unless: Danger signs that keep the rule firing even when a ``none`` concept is present (the
+            benign reading does not explain them).
         labels: Plain-language reason by language (``en``, ``es``), never patient text.
     """
 
@@ -82,6 +84,7 @@ class RedFlagRule:
     any: tuple[str, ...]
     labels: Mapping[str, str]
     none: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -363,8 +366,9 @@ def load_rules(directory: Any = None) -> TriageRules:
                 any=tuple(r.get("any", ())),
                 labels=dict(r["label"]),
                 none=tuple(r.get("none", ())),
+                unless=tuple(r.get("unless", ())),
             )
-            unknown = [c for c in (*rule.all, *rule.any, *rule.none) if c not in concepts]
+            unknown = [c for c in (*rule.all, *rule.any, *rule.none, *rule.unless) if c not in concepts]
             if unknown or not (rule.all or rule.any):
                 raise ConfigurationError(f"triage rule {rule.id} names unknown or no concepts")
             rules.append(rule)
@@ -542,7 +546,7 @@ def _fired_rules(rules: TriageRules, concepts: _Concepts) -> list[RedFlagRule]:
         for r in rules.rules
         if all(concepts.has(c) for c in r.all)
         and (not r.any or any(concepts.has(c) for c in r.any))
-        and not any(concepts.has(c) for c in r.none)
+        and not (any(concepts.has(c) for c in r.none) and not any(concepts.has(c) for c in r.unless))
     ]
 
 

@@ -220,6 +220,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout39.jsonl",
         "triage_heldout40.jsonl",
         "triage_heldout41.jsonl",
+        "triage_heldout42.jsonl",
+        "triage_heldout43.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -529,4 +531,65 @@ def test_benign_readings_and_same_day_newborn_and_child_categories(text: str, le
     ],
 )
 def test_categories_from_the_specialty_and_texting_rounds(text: str, level: str) -> None:
+    assert screen(text, rules=_RULES_ONLY).urgency.value == level
+
+
+def test_an_unless_concept_keeps_a_stopped_rule_firing(tmp_path: Path) -> None:
+    src = Path(__file__).resolve().parent.parent / "replydraft" / "triage_rules"
+    for name in ("context.json", "intents.json"):
+        (tmp_path / name).write_text((src / name).read_text(encoding="utf-8"), encoding="utf-8")
+    red = {
+        "version": "t",
+        "macros": {},
+        "concepts": {
+            "stops_breathing": ["\\bstops breathing\\b"],
+            "snoring": ["\\bsnor\\w*"],
+            "blue": ["\\bblue\\b"],
+        },
+        "rules": [
+            {
+                "id": "emergency.breathing",
+                "level": "emergency",
+                "all": ["stops_breathing"],
+                "none": ["snoring"],
+                "unless": ["blue"],
+                "label": {"en": "x", "es": "x"},
+            }
+        ],
+    }
+    (tmp_path / "redflags.json").write_text(json.dumps(red), encoding="utf-8")
+    rules = load_rules(tmp_path)
+    assert screen("he snores and stops breathing", rules=rules).urgency is Urgency.ROUTINE
+    assert screen("he snores and stops breathing and turns blue", rules=rules).urgency is Urgency.EMERGENCY
+    # the danger sign is read with ConText like any concept: a negated one does not re-enable the rule
+    assert screen("he snores and stops breathing, he is not blue", rules=rules).urgency is Urgency.ROUTINE
+    red["rules"][0]["unless"] = ["no_such_concept"]
+    (tmp_path / "redflags.json").write_text(json.dumps(red), encoding="utf-8")
+    with pytest.raises(ConfigurationError):
+        load_rules(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        (
+            "my dad (80) is a little more confused since yesterday and his pee smells strong, no fever",
+            "urgent",
+        ),
+        (
+            "my dad (80) is more confused since yesterday, his pee smells strong and now hes seeing things",
+            "emergency",
+        ),
+        (
+            "my dad (80) is more confused and his pee smells, and his face is drooping on the left",
+            "emergency",
+        ),
+        ("started iron last week and my stool is black, feel fine", "routine"),
+        ("on iron but my stool is black and sticky like tar and i feel lightheaded", "emergency"),
+        ("nosebleed this morning, stopped after 5 minutes of pinching", "routine"),
+        ("nosebleed for 40 minutes now and it wont stop", "emergency"),
+        ("my eye is swollen shut from poison ivy, breathing fine", "urgent"),
+    ],
+)
+def test_benign_readings_with_and_without_their_danger_signs(text: str, level: str) -> None:
     assert screen(text, rules=_RULES_ONLY).urgency.value == level
