@@ -222,6 +222,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout41.jsonl",
         "triage_heldout42.jsonl",
         "triage_heldout43.jsonl",
+        "triage_heldout44.jsonl",
+        "triage_heldout45.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -592,4 +594,20 @@ def test_an_unless_concept_keeps_a_stopped_rule_firing(tmp_path: Path) -> None:
     ],
 )
 def test_benign_readings_with_and_without_their_danger_signs(text: str, level: str) -> None:
+    assert screen(text, rules=_RULES_ONLY).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("this morning i cant see anything out of my right eye, it went dark. no pain", "emergency"),
+        ("fever 102.8, shaky, and my bp cuff says 82/48", "emergency"),
+        ("ran out of my paxil 3 days ago, dizzy with brain zaps", "urgent"),
+        ("tengo 32 semanas y me pica mucho en las plantas de los pies", "urgent"),
+        ("passed some blood after my hemorrhoid banding yesterday", "urgent"),
+        ("my 7 yo has been limping for a week, no injury we know of", "urgent"),
+        ("out of my lamotrigine tomorrow, the last time i missed a dose i had a seizure", "urgent"),
+    ],
+)
+def test_categories_from_the_inbox_and_paediatric_rounds(text: str, level: str) -> None:
     assert screen(text, rules=_RULES_ONLY).urgency.value == level
