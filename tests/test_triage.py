@@ -224,6 +224,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout43.jsonl",
         "triage_heldout44.jsonl",
         "triage_heldout45.jsonl",
+        "triage_heldout46.jsonl",
+        "triage_heldout47.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -610,4 +612,21 @@ def test_benign_readings_with_and_without_their_danger_signs(text: str, level: s
     ],
 )
 def test_categories_from_the_inbox_and_paediatric_rounds(text: str, level: str) -> None:
+    assert screen(text, rules=_RULES_ONLY).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("on xarelto, tripped on the stairs and bruised my knee, did not hit my head", "urgent"),
+        ("on xarelto, tripped on the stairs and hit my head, now i threw up", "emergency"),
+        ("on warfarin, nosebleed this morning and another at lunch, both stopped after 10 min", "urgent"),
+        ("on warfarin, cut my finger and it is still bleeding after an hour", "emergency"),
+        ("my eliquis runs out tomorrow and the pharmacy is closed", "urgent"),
+        ("on crestor and climbing the stairs is hard now, my thighs ache", "urgent"),
+        ("my xanax ran out 3 days ago and i am shaking and sweating", "urgent"),
+        ("need my yellow fever shot before my trip", "routine"),
+    ],
+)
+def test_categories_from_the_older_adult_and_working_age_rounds(text: str, level: str) -> None:
     assert screen(text, rules=_RULES_ONLY).urgency.value == level
