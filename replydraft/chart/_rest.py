@@ -11,6 +11,12 @@ Medications a server did not ``_include`` are read as soon as the MedicationRequ
 overlapping the slower searches (the Observation searches usually are). One ``deadline`` bounds the
 whole get_context: each request's timeout is clipped to what is left of it, and the caller stops
 waiting when it passes.
+
+With ``batch`` (automatic by default) the Patient read and the smaller searches go to the server as
+one FHIR ``batch`` Bundle POST, while the largest search(es) still run as separate GETs alongside it:
+a server's per-request overhead is paid once for the batch instead of once per search. Each entry of
+the batch-response is checked exactly as the same request sent alone would be, and its ``next`` links
+are followed by the same paging loop. A server that refuses batch is asked once per chart instance.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from types import TracebackType
@@ -28,7 +34,6 @@ import httpx
 
 from replydraft.errors import (
     ChartAuthError,
-    ChartDataError,
     ChartError,
     ChartServerError,
     PatientNotFoundError,
@@ -42,9 +47,10 @@ from ._rest_common import (
     DEFAULT_PAGE_CAP,
     DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT_S,
+    _BatchUnsupported,
     _Collected,
     _FHIRBase,
-    _raise_first,
+    _raise_failures,
     _Search,
 )
 from ._transport import install_cached_socket_backend
@@ -82,6 +88,13 @@ class FHIRChart(_FHIRBase):
             the per-request ``timeout`` applies.
         max_workers: Threads that run one patient's searches concurrently (9 requests, plus the
             Medication reads a server did not ``_include``).
+        batch: Send the Patient read and the smaller searches as one FHIR ``batch`` Bundle POST
+            (the largest search runs as a separate GET beside it). None (default): automatic, try
+            batch on the first get_context and, if the server refuses it (HTTP 400, 403, 404, 405,
+            415 or 501, or an answer that is not a ``batch-response`` with one entry per request),
+            fetch that context with separate requests and never try batch again on this instance.
+            True: always batch (a refusal raises :class:`~replydraft.errors.ChartServerError`, or
+            :class:`~replydraft.errors.ChartAuthError` for 403). False: separate requests only.
     """
 
     #: get_context waits on the network: the AsyncDrafter wants :class:`AsyncFHIRChart` instead.
@@ -102,6 +115,7 @@ class FHIRChart(_FHIRBase):
         http_client: httpx.Client | None = None,
         deadline: float | None = DEFAULT_DEADLINE_S,
         max_workers: int = 16,
+        batch: bool | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -114,6 +128,7 @@ class FHIRChart(_FHIRBase):
             max_encounters=max_encounters,
             max_appointments=max_appointments,
             deadline=deadline,
+            batch=batch,
         )
         self._owns_client = http_client is None
         self._client = http_client if http_client is not None else httpx.Client(timeout=self._timeout)
@@ -134,6 +149,38 @@ class FHIRChart(_FHIRBase):
     ) -> None:
         self.close()
 
+    def _exchange(
+        self,
+        url: str,
+        params: Sequence[tuple[str, str]] | None,
+        resource_type: str,
+        expires: float | None,
+        token: str | None,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        """A GET (or, with ``content``, a batch POST of reads), retried once on a stale connection."""
+        with self._transport_errors(resource_type):
+            for fresh in (False, True):
+                try:
+                    if content is not None:
+                        return self._client.post(
+                            url,
+                            content=content,
+                            headers=self._headers(token, post=True),
+                            timeout=self._request_timeout(expires, resource_type),
+                        )
+                    return self._client.get(
+                        url,
+                        params=list(params) if params else None,
+                        headers=self._headers(token),
+                        timeout=self._request_timeout(expires, resource_type),
+                    )
+                except httpx.RemoteProtocolError:
+                    if fresh:
+                        raise
+                    self._stale_connection()
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def _get(
         self,
         url: str,
@@ -145,28 +192,31 @@ class FHIRChart(_FHIRBase):
     ) -> Mapping[str, Any]:
         for attempt in (1, 2):
             token = self._auth.token(self._client, self.base_url) if self._auth is not None else None
-            with self._transport_errors(resource_type):
-                for fresh in (False, True):
-                    try:
-                        response = self._client.get(
-                            url,
-                            params=list(params) if params else None,
-                            headers=self._headers(token),
-                            timeout=self._request_timeout(expires, resource_type),
-                        )
-                        break
-                    except httpx.RemoteProtocolError:
-                        if fresh:
-                            raise
-                        self._stale_connection()
+            response = self._exchange(url, params, resource_type, expires, token)
             body = self._handle(response, resource_type, read=read, token=token, retry_allowed=attempt == 1)
             if body is not None:
                 return body
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _search(self, search: _Search, expires: float | None) -> _Collected:
+    def _post_batch(self, content: bytes, expected: int, expires: float | None) -> list[Mapping[str, Any]]:
+        for attempt in (1, 2):
+            token = self._auth.token(self._client, self.base_url) if self._auth is not None else None
+            response = self._exchange(self.base_url, None, "Bundle", expires, token, content)
+            entries = self._batch_entries(response, expected, token=token, retry_allowed=attempt == 1)
+            if entries is not None:
+                return entries
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _search(
+        self,
+        search: _Search,
+        expires: float | None,
+        entry: Mapping[str, Any] | None = None,
+        started: float | None = None,
+    ) -> _Collected:
+        """One search, all its pages; ``entry``: its first page as a batch-response entry."""
         out = _Collected()
-        started = time.perf_counter()
+        started = time.perf_counter() if started is None else started
         seen: set[str] = set()
         url: str | None
         params: Sequence[tuple[str, str]] | None
@@ -174,7 +224,10 @@ class FHIRChart(_FHIRBase):
         pages = 0
         while url is not None:
             try:
-                page = self._get(url, params, search.resource_type, expires)
+                if entry is None:
+                    page = self._get(url, params, search.resource_type, expires)
+                else:
+                    page, entry = self._entry_body(entry, search.resource_type, read=False), None
             except (ChartServerError, ChartAuthError) as exc:
                 skipped = self._skipped(search, exc)
                 if skipped is None or pages:
@@ -212,18 +265,55 @@ class FHIRChart(_FHIRBase):
         plan = self._plan(patient_id, now)
         expires = self._expiry()
         started = time.perf_counter()
-        patient_future = self._pool.submit(self._timed_read, patient_id, expires)
-        search_futures = [self._pool.submit(self._search, s, expires) for s in plan]
-        medications = search_futures[[s.resource_type for s in plan].index("MedicationRequest")]
+        batched, apart = self._split(plan)
+        parts: list[Future[_Collected] | None] = [None] * len(plan)
+        patient_future: Future[Any] | None = None
+        batch_future: Future[list[Mapping[str, Any]]] | None = None
+        patient_s = 0.0
+        if batched:
+            # the separate (largest) searches first: the batch is shorter than they are
+            for search in apart:
+                parts[plan.index(search)] = self._pool.submit(self._search, search, expires)
+            content = self._batch_body(patient_id, batched, self._client.params)
+            batch_future = self._pool.submit(self._post_batch, content, len(batched) + 1, expires)
+        else:
+            patient_future = self._pool.submit(self._timed_read, patient_id, expires)
+            for i, search in enumerate(plan):
+                parts[i] = self._pool.submit(self._search, search, expires)
+        medications = [s.resource_type for s in plan].index("MedicationRequest")
         reads: list[Future[Mapping[str, Any] | None]] = []
-        pending: set[Future[Any]] = {patient_future, *search_futures}
+        pending: set[Future[Any]] = {f for f in (patient_future, batch_future, *parts) if f is not None}
         try:
             while pending:
                 done, pending = wait(pending, timeout=self._remaining(expires), return_when=FIRST_COMPLETED)
                 if not done:
                     raise self._deadline_error()
-                if medications in done and medications.exception() is None:
-                    for ref in self._missing_medications([medications.result()]):
+                if batch_future is not None and batch_future in done:
+                    failure = batch_future.exception()
+                    rest = [plan.index(search) for search in batched]
+                    if isinstance(failure, _BatchUnsupported):
+                        self._refuse_batch(failure)  # batch=True: raises the refusal
+                        patient_future = self._pool.submit(self._timed_read, patient_id, expires)
+                        for i in rest:
+                            parts[i] = self._pool.submit(self._search, plan[i], expires)
+                    elif failure is not None:
+                        patient_future, rest = batch_future, []  # its error is raised as the Patient's
+                    else:
+                        entries = batch_future.result()
+                        patient_s = time.perf_counter() - started
+                        patient_future = Future()
+                        try:
+                            patient_future.set_result(self._patient_entry(entries[0]))
+                        except ChartError as exc:
+                            patient_future.set_exception(exc)
+                        for i, entry in zip(rest, entries[1:], strict=True):
+                            parts[i] = self._pool.submit(self._search, plan[i], expires, entry, started)
+                    pending.update(f for f in (parts[i] for i in rest) if f is not None)
+                    if not patient_future.done():
+                        pending.add(patient_future)
+                part = parts[medications]
+                if part is not None and part in done and part.exception() is None:
+                    for ref in self._missing_medications([part.result()]):
                         reads.append(self._pool.submit(self._read_medication, ref, expires))
                     pending.update(reads)
         except BaseException:
@@ -231,19 +321,20 @@ class FHIRChart(_FHIRBase):
             for fut in pending:
                 fut.cancel()
             raise
-        finished: list[Future[Any]] = [patient_future, *search_futures]
+        assert patient_future is not None
+        finished = [patient_future, *(f for f in parts if f is not None)]
         results: list[object] = [f.exception() or f.result() for f in finished]
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, ChartError):
-                raise result
-        _raise_first(results)
+        _raise_failures(results)
         patient = results[0]
         assert isinstance(patient, Mapping)
         collected = [r for r in results[1:] if isinstance(r, _Collected)]
         collected[0].resources.extend(m for m in (f.result() for f in reads) if m is not None)
-        self.last_timings = {"Patient": self._last_patient_s, "total": time.perf_counter() - started}
-        for search, part in zip(plan, collected, strict=True):
-            self.last_timings[self._timing_key(search)] = part.seconds
+        self.last_timings = {
+            "Patient": patient_s or self._last_patient_s,
+            "total": time.perf_counter() - started,
+        }
+        for search, collected_part in zip(plan, collected, strict=True):
+            self.last_timings[self._timing_key(search)] = collected_part.seconds
         return self._assemble(patient, collected, now)
 
     _last_patient_s = 0.0
@@ -254,9 +345,7 @@ class FHIRChart(_FHIRBase):
             patient = self._read("Patient", patient_id, expires)
         finally:
             self._last_patient_s = time.perf_counter() - started
-        if patient.get("resourceType") != "Patient":
-            raise ChartDataError("the Patient read returned another resource type", resource_type="Patient")
-        return patient
+        return self._checked_patient(patient)
 
 
 # =========================================================================== async twin
@@ -284,6 +373,13 @@ class AsyncFHIRChart(_FHIRBase):
         http_client: An ``httpx.AsyncClient`` to use; not closed by :meth:`aclose`.
         deadline: Seconds one get_context may take in all; past it,
             :class:`~replydraft.errors.ChartTimeoutError` (the pending requests are cancelled).
+        batch: Send the Patient read and the smaller searches as one FHIR ``batch`` Bundle POST
+            (the largest search runs as a separate GET beside it). None (default): automatic, try
+            batch on the first get_context and, if the server refuses it (HTTP 400, 403, 404, 405,
+            415 or 501, or an answer that is not a ``batch-response`` with one entry per request),
+            fetch that context with separate requests and never try batch again on this instance.
+            True: always batch (a refusal raises :class:`~replydraft.errors.ChartServerError`, or
+            :class:`~replydraft.errors.ChartAuthError` for 403). False: separate requests only.
     """
 
     def __init__(
@@ -300,6 +396,7 @@ class AsyncFHIRChart(_FHIRBase):
         max_appointments: int = Limits.max_appointments,
         http_client: httpx.AsyncClient | None = None,
         deadline: float | None = DEFAULT_DEADLINE_S,
+        batch: bool | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -312,6 +409,7 @@ class AsyncFHIRChart(_FHIRBase):
             max_encounters=max_encounters,
             max_appointments=max_appointments,
             deadline=deadline,
+            batch=batch,
         )
         self._owns_client = http_client is None
         if http_client is None:
@@ -334,6 +432,38 @@ class AsyncFHIRChart(_FHIRBase):
     ) -> None:
         await self.aclose()
 
+    async def _exchange(
+        self,
+        url: str,
+        params: Sequence[tuple[str, str]] | None,
+        resource_type: str,
+        expires: float | None,
+        token: str | None,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        """A GET (or, with ``content``, a batch POST of reads), retried once on a stale connection."""
+        with self._transport_errors(resource_type):
+            for fresh in (False, True):
+                try:
+                    if content is not None:
+                        return await self._client.post(
+                            url,
+                            content=content,
+                            headers=self._headers(token, post=True),
+                            timeout=self._request_timeout(expires, resource_type),
+                        )
+                    return await self._client.get(
+                        url,
+                        params=list(params) if params else None,
+                        headers=self._headers(token),
+                        timeout=self._request_timeout(expires, resource_type),
+                    )
+                except httpx.RemoteProtocolError:
+                    if fresh:
+                        raise
+                    self._stale_connection()
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def _get(
         self,
         url: str,
@@ -345,28 +475,33 @@ class AsyncFHIRChart(_FHIRBase):
     ) -> Mapping[str, Any]:
         for attempt in (1, 2):
             token = await self._auth.atoken(self._client, self.base_url) if self._auth is not None else None
-            with self._transport_errors(resource_type):
-                for fresh in (False, True):
-                    try:
-                        response = await self._client.get(
-                            url,
-                            params=list(params) if params else None,
-                            headers=self._headers(token),
-                            timeout=self._request_timeout(expires, resource_type),
-                        )
-                        break
-                    except httpx.RemoteProtocolError:
-                        if fresh:
-                            raise
-                        self._stale_connection()
+            response = await self._exchange(url, params, resource_type, expires, token)
             body = self._handle(response, resource_type, read=read, token=token, retry_allowed=attempt == 1)
             if body is not None:
                 return body
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _search(self, search: _Search, expires: float | None) -> _Collected:
+    async def _post_batch(
+        self, content: bytes, expected: int, expires: float | None
+    ) -> list[Mapping[str, Any]]:
+        for attempt in (1, 2):
+            token = await self._auth.atoken(self._client, self.base_url) if self._auth is not None else None
+            response = await self._exchange(self.base_url, None, "Bundle", expires, token, content)
+            entries = self._batch_entries(response, expected, token=token, retry_allowed=attempt == 1)
+            if entries is not None:
+                return entries
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _search(
+        self,
+        search: _Search,
+        expires: float | None,
+        entry: Mapping[str, Any] | None = None,
+        started: float | None = None,
+    ) -> _Collected:
+        """One search, all its pages; ``entry``: its first page as a batch-response entry."""
         out = _Collected()
-        started = time.perf_counter()
+        started = time.perf_counter() if started is None else started
         seen: set[str] = set()
         url: str | None
         params: Sequence[tuple[str, str]] | None
@@ -374,7 +509,10 @@ class AsyncFHIRChart(_FHIRBase):
         pages = 0
         while url is not None:
             try:
-                page = await self._get(url, params, search.resource_type, expires)
+                if entry is None:
+                    page = await self._get(url, params, search.resource_type, expires)
+                else:
+                    page, entry = self._entry_body(entry, search.resource_type, read=False), None
             except (ChartServerError, ChartAuthError) as exc:
                 skipped = self._skipped(search, exc)
                 if skipped is None or pages:
@@ -391,9 +529,15 @@ class AsyncFHIRChart(_FHIRBase):
             f"{self.base_url}/{resource_type}/{rid}", None, resource_type, expires, read=True
         )
 
-    async def _medications(self, search: _Search, expires: float | None) -> _Collected:
+    async def _medications(
+        self,
+        search: _Search,
+        expires: float | None,
+        entry: Mapping[str, Any] | None = None,
+        started: float | None = None,
+    ) -> _Collected:
         """The MedicationRequest search, then (at once) the Medications it did not ``_include``."""
-        part = await self._search(search, expires)
+        part = await self._search(search, expires, entry, started)
         missing = self._missing_medications([part])
         reads = await asyncio.gather(
             *(self._read_medication(ref, expires) for ref in missing), return_exceptions=True
@@ -404,6 +548,46 @@ class AsyncFHIRChart(_FHIRBase):
             if read is not None:
                 part.resources.append(read)
         return part
+
+    def _one(
+        self,
+        search: _Search,
+        expires: float | None,
+        entry: Mapping[str, Any] | None = None,
+        started: float | None = None,
+    ) -> Coroutine[Any, Any, _Collected]:
+        if search.resource_type == "MedicationRequest":
+            return self._medications(search, expires, entry, started)
+        return self._search(search, expires, entry, started)
+
+    async def _batched(
+        self, patient_id: str, batched: Sequence[_Search], expires: float | None
+    ) -> tuple[Mapping[str, Any], list[_Collected], float]:
+        """The Patient and the batched searches: one batch POST (separate requests if refused)."""
+        started = time.perf_counter()
+        try:
+            content = self._batch_body(patient_id, batched, self._client.params)
+            entries = await self._post_batch(content, len(batched) + 1, expires)
+        except _BatchUnsupported as unsupported:
+            self._refuse_batch(unsupported)  # batch=True: raises the refusal
+            results = await asyncio.gather(
+                self._read("Patient", patient_id, expires),
+                *(self._one(s, expires) for s in batched),
+                return_exceptions=True,
+            )
+            _raise_failures(results)
+            assert isinstance(results[0], Mapping)
+            patient = self._checked_patient(results[0])
+            parts = [r for r in results[1:] if isinstance(r, _Collected)]
+            return patient, parts, time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        patient = self._patient_entry(entries[0])  # a missing patient wins over the searches' errors
+        found = await asyncio.gather(
+            *(self._one(s, expires, e, started) for s, e in zip(batched, entries[1:], strict=True)),
+            return_exceptions=True,
+        )
+        _raise_failures(found)
+        return patient, [r for r in found if isinstance(r, _Collected)], seconds
 
     async def _read_medication(self, ref: str, expires: float | None) -> Mapping[str, Any] | None:
         rtype, _, rid = ref.partition("/")
@@ -428,36 +612,36 @@ class AsyncFHIRChart(_FHIRBase):
         plan = self._plan(patient_id, now)
         expires = self._expiry()
         started = time.perf_counter()
+        batched, apart = self._split(plan)
+        first = (
+            self._batched(patient_id, batched, expires)
+            if batched
+            else self._read("Patient", patient_id, expires)
+        )
         try:
             # return_exceptions: every task
             # finishes (bounded by the deadline) before we raise, so none is left running with an
             # unretrieved exception; at the deadline, wait_for cancels the gather and so all of them
             # (wait_for, not asyncio.timeout: Python 3.10 is supported)
             results = await asyncio.wait_for(
-                asyncio.gather(
-                    self._read("Patient", patient_id, expires),
-                    *(
-                        self._medications(s, expires)
-                        if s.resource_type == "MedicationRequest"
-                        else self._search(s, expires)
-                        for s in plan
-                    ),
-                    return_exceptions=True,
-                ),
+                asyncio.gather(first, *(self._one(s, expires) for s in apart), return_exceptions=True),
                 timeout=self._remaining(expires),
             )
         except asyncio.TimeoutError as exc:  # not the builtin TimeoutError before Python 3.11
             raise self._deadline_error() from exc
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, ChartError):
-                raise result
-        _raise_first(results)
-        patient = results[0]
-        assert isinstance(patient, Mapping)
-        if patient.get("resourceType") != "Patient":
-            raise ChartDataError("the Patient read returned another resource type", resource_type="Patient")
-        collected = [r for r in results[1:] if isinstance(r, _Collected)]
+        _raise_failures(results)
         self.last_timings = {"total": time.perf_counter() - started}
+        if batched:
+            assert isinstance(results[0], tuple)
+            patient, together, seconds = results[0]
+            self.last_timings["Patient"] = seconds
+            by_search = dict(zip(batched, together, strict=True))
+            by_search.update(zip(apart, (r for r in results[1:] if isinstance(r, _Collected)), strict=True))
+            collected = [by_search[s] for s in plan]
+        else:
+            assert isinstance(results[0], Mapping)
+            patient = self._checked_patient(results[0])
+            collected = [r for r in results[1:] if isinstance(r, _Collected)]
         for search, part in zip(plan, collected, strict=True):
             self.last_timings[self._timing_key(search)] = part.seconds
         return self._assemble(patient, collected, now)

@@ -6,6 +6,7 @@ cannot drift apart.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -21,6 +22,7 @@ import httpx
 
 from replydraft.errors import (
     ChartAuthError,
+    ChartDataError,
     ChartError,
     ChartServerError,
     ChartTimeoutError,
@@ -41,6 +43,14 @@ DEFAULT_DEADLINE_S = 30.0
 DEFAULT_PAGE_CAP = 10
 DEFAULT_PAGE_SIZE = 200  # one page holds a typical lab history: fewer sequential round trips
 _UNSUPPORTED = frozenset({400, 403, 404, 405, 501})
+#: Answers to a batch POST that mean "this server does not do batch" (not "this server is failing").
+#: 403 too: a read-only SMART scope (``system/*.read``) may not cover a POST that only reads (sekmet
+#: refuses it so); the separate GETs then say whether the credentials can read the chart at all.
+_BATCH_REFUSED = frozenset({400, 403, 404, 405, 415, 501})
+#: Searches kept out of the batch (by timing key): the largest, sent as separate GETs that a
+#: multi-worker server runs in parallel with the batch (measured: see benchmarks/chart.py).
+_BATCH_APART = frozenset({"Observation:laboratory"})
+_STATUS = re.compile(r"^\s*([1-5][0-9][0-9])\b")
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _ACCEPT = "application/fhir+json"
 
@@ -63,6 +73,14 @@ class _Collected:
     seconds: float = 0.0
 
 
+class _BatchUnsupported(Exception):
+    """The server refused a batch POST, or did not answer it with a usable batch-response."""
+
+    def __init__(self, error: ChartError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class _FHIRBase:
     """Configuration and pure steps shared by the twins."""
 
@@ -79,6 +97,7 @@ class _FHIRBase:
         max_encounters: int,
         max_appointments: int,
         deadline: float | None,
+        batch: bool | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -87,6 +106,8 @@ class _FHIRBase:
             raise ConfigurationError("page_cap and page_size must be at least 1")
         if deadline is not None and not (math.isfinite(deadline) and deadline > 0):
             raise ConfigurationError("deadline must be a positive number of seconds, or None")
+        if batch not in (None, True, False):
+            raise ConfigurationError("batch must be True, False or None (automatic)")
         self.base_url = base_url.rstrip("/")
         self._origin = (parts.scheme, parts.netloc)
         self._auth = auth
@@ -96,6 +117,10 @@ class _FHIRBase:
         self._now = now
         self._limits = Limits(max_observations, max_encounters, max_appointments)
         self.deadline = deadline
+        #: True: one FHIR batch POST for the Patient read and the smaller searches; False: separate
+        #: GETs only; None: batch until the server refuses it once (then separate GETs for good).
+        self.batch = batch
+        self._batch_refused = False
         #: Seconds each search of the last get_context took, by resource type (benchmarks; no PHI).
         self.last_timings: dict[str, float] = {}
 
@@ -279,8 +304,10 @@ class _FHIRBase:
         return self._json(response, resource_type)
 
     def _error_for(self, response: httpx.Response, resource_type: str, *, read: bool) -> ChartError:
-        codes = _issue_codes(response)
-        status = response.status_code
+        return self._status_error(response.status_code, _issue_codes(response), resource_type, read=read)
+
+    @staticmethod
+    def _status_error(status: int, codes: tuple[str, ...], resource_type: str, *, read: bool) -> ChartError:
         if status == 404 and read and resource_type == "Patient":
             return PatientNotFoundError(
                 "the server has no patient with this id",
@@ -313,17 +340,124 @@ class _FHIRBase:
                 status_code=response.status_code,
                 resource_type=resource_type,
             ) from exc
+        return _FHIRBase._checked(body, response.status_code, resource_type)
+
+    @staticmethod
+    def _checked(body: object, status: int, resource_type: str) -> Mapping[str, Any]:
+        """A successful answer's JSON body: a resource, never an OperationOutcome."""
         if not isinstance(body, Mapping):
             raise ChartServerError("the FHIR server sent unexpected JSON", resource_type=resource_type)
         if body.get("resourceType") == "OperationOutcome":
             codes = _codes(body)
             raise ChartServerError(
                 f"the FHIR server answered with an OperationOutcome ({', '.join(codes) or 'no code'})",
-                status_code=response.status_code,
+                status_code=status,
                 issue_codes=codes,
                 resource_type=resource_type,
             )
         return body
+
+    # ----------------------------------------------------------------- FHIR batch
+
+    def _batching(self) -> bool:
+        """Whether this get_context sends a batch (False after an automatic probe was refused)."""
+        return self.batch is True or (self.batch is None and not self._batch_refused)
+
+    def _split(self, plan: Sequence[_Search]) -> tuple[list[_Search], list[_Search]]:
+        """(the searches that go in the batch, the ones sent as separate GETs), each in plan order."""
+        if not self._batching():
+            return [], list(plan)
+        apart = [s for s in plan if self._timing_key(s) in _BATCH_APART]
+        return [s for s in plan if s not in apart], apart
+
+    def _batch_body(
+        self, patient_id: str, searches: Sequence[_Search], client_params: httpx.QueryParams
+    ) -> bytes:
+        """The batch Bundle: the Patient read first, then one GET entry per search.
+
+        A client's own query params go in every entry's URL, merged as httpx merges them into a GET.
+        """
+        query = f"?{client_params}" if client_params else ""
+        urls = [f"Patient/{patient_id}{query}"]
+        urls += [f"{s.resource_type}?{client_params.merge(httpx.QueryParams(s.params))}" for s in searches]
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "batch",
+            "entry": [{"request": {"method": "GET", "url": url}} for url in urls],
+        }
+        return json.dumps(bundle, separators=(",", ":")).encode()
+
+    def _batch_entries(
+        self, response: httpx.Response, expected: int, *, token: str | None, retry_allowed: bool
+    ) -> list[Mapping[str, Any]] | None:
+        """The entries of a batch-response; None when a 401 should be retried once with a fresh token.
+
+        Raises:
+            _BatchUnsupported: The server refused the batch (400/404/405/415/501) or answered
+                with something other than a batch-response holding one entry per request.
+        """
+        if response.status_code in _BATCH_REFUSED:
+            raise _BatchUnsupported(self._error_for(response, "Bundle", read=False))
+        try:
+            body = self._handle(response, "Bundle", read=False, token=token, retry_allowed=retry_allowed)
+        except ChartServerError as exc:
+            if response.status_code >= 400:
+                raise  # a failing server (5xx) fails the chart, as a failing search would
+            raise _BatchUnsupported(exc) from None  # a 2xx body that is no Bundle (or not JSON)
+        if body is None:
+            return None
+        entries = body.get("entry")
+        if (
+            body.get("resourceType") != "Bundle"
+            or body.get("type") != "batch-response"
+            or not isinstance(entries, list)
+            or len(entries) != expected
+            or not all(isinstance(e, Mapping) for e in entries)
+        ):
+            raise _BatchUnsupported(
+                ChartServerError(
+                    "the FHIR server did not answer the batch with one entry per request",
+                    status_code=response.status_code,
+                    resource_type="Bundle",
+                )
+            )
+        return entries
+
+    def _refuse_batch(self, unsupported: _BatchUnsupported) -> None:
+        """After a refused batch: raise (batch=True), or remember it and fall back (batch=None)."""
+        if self.batch is True:
+            raise unsupported.error from None
+        self._batch_refused = True
+        logger.info(
+            "the FHIR server does not support batch (HTTP %s): separate requests from now on",
+            unsupported.error.status_code,
+        )
+
+    def _entry_body(self, entry: Mapping[str, Any], resource_type: str, *, read: bool) -> Mapping[str, Any]:
+        """One batch-response entry's resource, checked as the same request sent alone would be."""
+        response = entry.get("response")
+        status_text = response.get("status") if isinstance(response, Mapping) else None
+        match = _STATUS.match(status_text) if isinstance(status_text, str) else None
+        if match is None:
+            raise ChartServerError("a batch entry had no HTTP status", resource_type=resource_type)
+        status = int(match.group(1))
+        body = entry.get("resource")
+        if body is None and isinstance(response, Mapping):
+            body = response.get("outcome")
+        if status >= 400:
+            outcome = isinstance(body, Mapping) and body.get("resourceType") == "OperationOutcome"
+            codes = _codes(body) if outcome and isinstance(body, Mapping) else ()
+            raise self._status_error(status, codes, resource_type, read=read)
+        return self._checked(body, status, resource_type)
+
+    def _patient_entry(self, entry: Mapping[str, Any]) -> Mapping[str, Any]:
+        return self._checked_patient(self._entry_body(entry, "Patient", read=True))
+
+    @staticmethod
+    def _checked_patient(patient: Mapping[str, Any]) -> Mapping[str, Any]:
+        if patient.get("resourceType") != "Patient":
+            raise ChartDataError("the Patient read returned another resource type", resource_type="Patient")
+        return patient
 
     def _absorb_page(
         self, page: Mapping[str, Any], search: _Search, out: _Collected, seen: set[str], pages: int
@@ -447,8 +581,8 @@ class _FHIRBase:
             return url, search.params
         return f"{url}?{httpx.QueryParams(search.params)}", None
 
-    def _headers(self, token: str | None) -> dict[str, str]:
-        headers = {"Accept": _ACCEPT}
+    def _headers(self, token: str | None, *, post: bool = False) -> dict[str, str]:
+        headers = {"Accept": _ACCEPT, "Content-Type": _ACCEPT} if post else {"Accept": _ACCEPT}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         return headers
@@ -529,3 +663,11 @@ def _raise_first(results: Sequence[object]) -> None:
     for result in results:
         if isinstance(result, BaseException):
             raise result
+
+
+def _raise_failures(results: Sequence[object]) -> None:
+    """Re-raise a failure that is not a ChartError (a bug, a cancellation) first, then the first one."""
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, ChartError):
+            raise result
+    _raise_first(results)
