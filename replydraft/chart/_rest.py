@@ -623,12 +623,18 @@ class AsyncFHIRChart(_FHIRBase):
             # finishes (bounded by the deadline) before we raise, so none is left running with an
             # unretrieved exception; at the deadline, wait_for cancels the gather and so all of them
             # (wait_for, not asyncio.timeout: Python 3.10 is supported)
+            others = [self._one(s, expires) for s in apart]
+            # batched: the separate (largest) searches are sent before the batch, as in the sync twin
             results = await asyncio.wait_for(
-                asyncio.gather(first, *(self._one(s, expires) for s in apart), return_exceptions=True),
+                asyncio.gather(*others, first, return_exceptions=True)
+                if batched
+                else asyncio.gather(first, *others, return_exceptions=True),
                 timeout=self._remaining(expires),
             )
         except asyncio.TimeoutError as exc:  # not the builtin TimeoutError before Python 3.11
             raise self._deadline_error() from exc
+        if batched:
+            results = [results[-1], *results[:-1]]  # the Patient's (the batch's) errors first
         _raise_failures(results)
         self.last_timings = {"total": time.perf_counter() - started}
         if batched:
