@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -460,3 +461,34 @@ def test_a_clients_own_query_params_go_in_every_entry() -> None:
     urls = [e["request"]["url"] for e in json.loads(post.content)["entry"]]
     assert urls[0] == "Patient/p1?tenant=a+b"
     assert all(u.partition("?")[2].startswith("tenant=a+b&patient=p1&") for u in urls[1:])
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_the_deadline_bounds_a_batch_that_never_answers(twin: str) -> None:
+    import asyncio
+    import threading
+
+    from replydraft.errors import ChartTimeoutError
+
+    release = threading.Event()
+    inner = batch_ehr()
+
+    def stuck(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            release.wait(timeout=10)
+        return inner(request)
+
+    async def astuck(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            await asyncio.sleep(10)
+        return inner(request)
+
+    chart = _Chart(twin, stuck if twin == "sync" else astuck, deadline=0.3)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ChartTimeoutError, match="deadline"):
+            await chart.get()
+        assert time.monotonic() - started < 5
+    finally:
+        release.set()  # before close: the sync twin's close waits for its worker threads
+        await chart.close()
