@@ -226,6 +226,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout45.jsonl",
         "triage_heldout46.jsonl",
         "triage_heldout47.jsonl",
+        "triage_heldout48.jsonl",
+        "triage_heldout49.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -629,4 +631,22 @@ def test_categories_from_the_inbox_and_paediatric_rounds(text: str, level: str) 
     ],
 )
 def test_categories_from_the_older_adult_and_working_age_rounds(text: str, level: str) -> None:
+    assert screen(text, rules=_RULES_ONLY).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("my husband has heart failure and gained 4 pounds, ankles puffy", "urgent"),
+        ("gained 4 pounds over the holidays, any diet tips", "routine"),
+        ("had a panic attack yesterday, chest was tight for a few minutes then it passed", "routine"),
+        ("panic attack, chest tight, it passed but now the pressure is back and in my jaw", "emergency"),
+        ("sugars 330 to 370 since yesterday and the ketone strip shows trace", "urgent"),
+        ("the cat scratched my hand playing, no redness", "routine"),
+        ("a stray cat scratched my ankle at the bus stop", "urgent"),
+        ("sharp pain in my lower right belly since this morning", "urgent"),
+        ("took my insulin twice tonight by accident", "urgent"),
+    ],
+)
+def test_categories_from_the_second_batch_and_boundary_rounds(text: str, level: str) -> None:
     assert screen(text, rules=_RULES_ONLY).urgency.value == level
