@@ -385,13 +385,40 @@ async def test_a_401_on_the_batch_refreshes_the_token_once(twin: str) -> None:
 @pytest.mark.parametrize("twin", TWINS)
 async def test_a_second_401_on_the_batch_is_an_auth_error(twin: str) -> None:
     auth = _RefreshingAuth()
+    attempts: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
+        attempts.append(request.method)
         return httpx.Response(401, json=outcome("expired"))
 
     with pytest.raises(ChartAuthError):
         await _fetch(twin, handler, auth=auth)
-    assert len(auth.invalidated) <= 2  # one refresh per request, never a loop
+    # the refused POST falls back to the separate reads, which fail the same way: every request is
+    # retried once with a fresh token, never more (no refresh loop)
+    assert attempts.count("POST") == 2
+    assert len(auth.invalidated) * 2 == len(attempts)
+
+
+@pytest.mark.parametrize("twin", TWINS)
+@pytest.mark.parametrize("batch", [None, True])
+async def test_a_post_refused_with_401_after_a_refresh_falls_back_to_the_reads(
+    twin: str, batch: bool | None
+) -> None:
+    # some servers answer a read-only scope's batch POST with 401 rather than 403: the GETs still work
+    auth = _RefreshingAuth()
+    inner = batch_ehr()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(401, json=outcome("forbidden"))
+        return inner(request)
+
+    if batch is True:
+        with pytest.raises(ChartAuthError):
+            await _fetch(twin, handler, auth=auth, batch=True)
+    else:
+        ctx = await _fetch(twin, handler, auth=auth)
+        assert ctx.patient.id == "p1"
 
 
 def _drop_last(entries: list[Entry]) -> list[Entry]:

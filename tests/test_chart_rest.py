@@ -95,11 +95,13 @@ def fake_ehr(
 
 
 def sync_chart(handler: Handler, **kw: Any) -> FHIRChart:
+    kw.setdefault("batch", False)  # these fakes serve separate requests only (batch: test_chart_batch.py)
     return FHIRChart(BASE, now=NOW, http_client=httpx.Client(transport=httpx.MockTransport(handler)), **kw)
 
 
 def async_chart(handler: Handler | AsyncHandler, **kw: Any) -> AsyncFHIRChart:
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    kw.setdefault("batch", False)
     return AsyncFHIRChart(BASE, now=NOW, http_client=client, **kw)
 
 

@@ -128,7 +128,7 @@ def _recording_client(params: dict[str, str] | None = None) -> tuple[httpx.Clien
 @pytest.mark.parametrize("client_params", [None, {"tenant": "a b,c"}])
 def test_search_urls_are_byte_identical_to_httpx_params_merging(client_params: dict[str, str] | None) -> None:
     client, seen = _recording_client(client_params)
-    with client, FHIRChart("http://fhir.test/r4", http_client=client, now=NOW) as chart:
+    with client, FHIRChart("http://fhir.test/r4", http_client=client, now=NOW, batch=False) as chart:
         chart.get_context("p1")
         plan = chart._plan("p1", NOW)
     sent = {str(r.url) for r in seen}

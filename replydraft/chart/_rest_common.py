@@ -393,13 +393,20 @@ class _FHIRBase:
         """The entries of a batch-response; None when a 401 should be retried once with a fresh token.
 
         Raises:
-            _BatchUnsupported: The server refused the batch (400/404/405/415/501) or answered
-                with something other than a batch-response holding one entry per request.
+            _BatchUnsupported: The server refused the batch (400/403/404/405/415/501, or 401 again
+                after a token refresh) or answered with something other than a batch-response holding
+                one entry per request.
         """
         if response.status_code in _BATCH_REFUSED:
             raise _BatchUnsupported(self._error_for(response, "Bundle", read=False))
         try:
             body = self._handle(response, "Bundle", read=False, token=token, retry_allowed=retry_allowed)
+        except ChartAuthError as exc:
+            if response.status_code == 401 and not retry_allowed:
+                # a fresh token refused for the POST: some servers answer a read-only scope's batch with
+                # 401, not 403; the separate GETs then tell whether the credentials can read the chart
+                raise _BatchUnsupported(exc) from None
+            raise
         except ChartServerError as exc:
             if response.status_code >= 400:
                 raise  # a failing server (5xx) fails the chart, as a failing search would
