@@ -36,6 +36,17 @@ def sekmet_available() -> bool:
     return SEKMET.is_file()
 
 
+def require_sekmet() -> None:
+    """Skip the calling test without sekmet; under CI, fail instead (CI must run the FHIR tests)."""
+    import pytest  # only the tests need it; the benchmark imports this module too
+
+    if not sekmet_available():
+        reason = "sekmet-fhir is not installed in .venv-fhir (run scripts/fhir-server.sh)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the FHIR integration tests: {reason}")
+        pytest.skip(reason)
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

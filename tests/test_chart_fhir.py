@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from fhir_server import STATIC_TOKEN, SekmetServer, sekmet_available
+from fhir_server import STATIC_TOKEN, SekmetServer, require_sekmet
 
 from replydraft.chart import AsyncFHIRChart, BearerAuth, FHIRBundleChart, FHIRChart, SMARTBackendAuth
 from replydraft.errors import ChartAuthError, ChartServerError, PatientNotFoundError
@@ -71,11 +70,7 @@ def _small_bundle() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    if not sekmet_available():
-        reason = "sekmet-fhir is not installed in .venv-fhir (run scripts/fhir-server.sh)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the FHIR integration tests: {reason}")
-        pytest.skip(reason)
+    require_sekmet()
     clients = [
         {
             "client_id": "replydraft-rs",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -19,7 +18,7 @@ from typing import Any
 import httpcore
 import httpx
 import pytest
-from fhir_server import STATIC_TOKEN, SekmetServer, sekmet_available
+from fhir_server import STATIC_TOKEN, SekmetServer, require_sekmet
 
 from replydraft.chart import AsyncFHIRChart, BearerAuth, FHIRBundleChart, FHIRChart
 from replydraft.chart._transport import (
@@ -147,11 +146,7 @@ def test_search_urls_are_byte_identical_to_httpx_params_merging(client_params: d
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    if not sekmet_available():
-        reason = "sekmet-fhir is not installed in .venv-fhir (run scripts/fhir-server.sh)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the FHIR integration tests: {reason}")
-        pytest.skip(reason)
+    require_sekmet()
     srv = SekmetServer(tmp_path_factory.mktemp("sekmet"))
     try:
         small = json.loads(SMALL.read_text(encoding="utf-8"))

@@ -334,10 +334,16 @@ def test_general_red_flag_categories_and_figurative_use(text: str, level: str) -
         assert t.urgency.value == level
 
 
-def test_a_none_concept_stops_its_rule(tmp_path: Path) -> None:
+def _rules_dir(tmp_path: Path, red: dict[str, object]) -> Path:
+    """A rules directory: the packaged context and intents with ``red`` as redflags.json."""
     src = Path(__file__).resolve().parent.parent / "replydraft" / "triage_rules"
     for name in ("context.json", "intents.json"):
         (tmp_path / name).write_text((src / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "redflags.json").write_text(json.dumps(red), encoding="utf-8")
+    return tmp_path
+
+
+def test_a_none_concept_stops_its_rule(tmp_path: Path) -> None:
     red = {
         "version": "t",
         "macros": {},
@@ -352,14 +358,12 @@ def test_a_none_concept_stops_its_rule(tmp_path: Path) -> None:
             }
         ],
     }
-    (tmp_path / "redflags.json").write_text(json.dumps(red), encoding="utf-8")
-    rules = load_rules(tmp_path)
+    rules = load_rules(_rules_dir(tmp_path, red))
     assert screen("he stops breathing", rules=rules).urgency is Urgency.EMERGENCY
     assert screen("he snores and stops breathing", rules=rules).urgency is Urgency.ROUTINE
     red["rules"][0]["none"] = ["no_such_concept"]
-    (tmp_path / "redflags.json").write_text(json.dumps(red), encoding="utf-8")
     with pytest.raises(ConfigurationError):
-        load_rules(tmp_path)
+        load_rules(_rules_dir(tmp_path, red))
 
 
 @pytest.mark.parametrize(
@@ -541,9 +545,6 @@ def test_categories_from_the_specialty_and_texting_rounds(text: str, level: str)
 
 
 def test_an_unless_concept_keeps_a_stopped_rule_firing(tmp_path: Path) -> None:
-    src = Path(__file__).resolve().parent.parent / "replydraft" / "triage_rules"
-    for name in ("context.json", "intents.json"):
-        (tmp_path / name).write_text((src / name).read_text(encoding="utf-8"), encoding="utf-8")
     red = {
         "version": "t",
         "macros": {},
@@ -563,16 +564,14 @@ def test_an_unless_concept_keeps_a_stopped_rule_firing(tmp_path: Path) -> None:
             }
         ],
     }
-    (tmp_path / "redflags.json").write_text(json.dumps(red), encoding="utf-8")
-    rules = load_rules(tmp_path)
+    rules = load_rules(_rules_dir(tmp_path, red))
     assert screen("he snores and stops breathing", rules=rules).urgency is Urgency.ROUTINE
     assert screen("he snores and stops breathing and turns blue", rules=rules).urgency is Urgency.EMERGENCY
     # the danger sign is read with ConText like any concept: a negated one does not re-enable the rule
     assert screen("he snores and stops breathing, he is not blue", rules=rules).urgency is Urgency.ROUTINE
     red["rules"][0]["unless"] = ["no_such_concept"]
-    (tmp_path / "redflags.json").write_text(json.dumps(red), encoding="utf-8")
     with pytest.raises(ConfigurationError):
-        load_rules(tmp_path)
+        load_rules(_rules_dir(tmp_path, red))
 
 
 @pytest.mark.parametrize(
