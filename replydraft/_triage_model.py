@@ -115,6 +115,9 @@ class ScreenModel:
         reason: The reason id it adds to ``Triage.reasons`` when it escalates.
         threshold: Probability from which a message is escalated to emergency.
         intercept: Logistic-regression intercept.
+        threshold_without_concepts: The (higher) threshold for a message in which the rules found no
+            clinical concept at all: on such text, typically short, a few n-grams decide the
+            probability alone (a plain refill question once scored 0.67).
         labels: Plain-language reason by language (``en``, ``es``); never patient text.
         vectorizers: The fitted vectorizers, in the order their features were concatenated.
     """
@@ -125,6 +128,7 @@ class ScreenModel:
     intercept: float
     labels: Mapping[str, str]
     vectorizers: tuple[_Vectorizer, ...] = field(repr=False)
+    threshold_without_concepts: float = 0.8
 
     def probability(self, text: str) -> float:
         """P(emergency) for already-normalised text (``_triage_text.normalize``)."""
@@ -136,9 +140,16 @@ class ScreenModel:
         e = math.exp(z)
         return e / (1.0 + e)
 
-    def escalates(self, text: str) -> bool:
-        """Whether the model's P(emergency) reaches the threshold for this normalised text."""
-        return self.probability(text) >= self.threshold
+    def escalates(self, text: str, *, rules_found_concepts: bool = True) -> bool:
+        """Whether the model's P(emergency) reaches the threshold for this normalised text.
+
+        Args:
+            text: Normalised message text.
+            rules_found_concepts: Whether the red-flag rules affirmed any concept in the message; when
+                they found none, ``threshold_without_concepts`` applies.
+        """
+        threshold = self.threshold if rules_found_concepts else self.threshold_without_concepts
+        return self.probability(text) >= threshold
 
 
 def _parse_vectorizer(spec: Mapping[str, Any]) -> _Vectorizer:
@@ -178,9 +189,12 @@ def parse_screen_model(data: Mapping[str, Any]) -> ScreenModel:
             intercept=float(data["intercept"]),
             labels=labels,
             vectorizers=tuple(_parse_vectorizer(v) for v in data["vectorizers"]),
+            threshold_without_concepts=float(data.get("threshold_without_concepts", data["threshold"])),
         )
         if not model.vectorizers or not 0.0 < model.threshold < 1.0 or not math.isfinite(model.intercept):
             raise ValueError("bad threshold, intercept or vectorizers")
+        if not model.threshold <= model.threshold_without_concepts < 1.0:
+            raise ValueError("threshold_without_concepts must lie between threshold and 1")
         if not model.reason.startswith("emergency."):
             raise ValueError("the screen's reason must be an emergency reason id")
         return model

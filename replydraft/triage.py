@@ -616,7 +616,12 @@ def screen(text: str, *, rules: TriageRules | None = None) -> Triage:
     reasons = tuple(dict.fromkeys(f.id for f in fired))
     model = r.screen_model
     # the second screen only raises: skipped when the rules already found an emergency
-    if urgency is not Urgency.EMERGENCY and model is not None and model.escalates(norm):
+    found = concepts.found()
+    if (
+        urgency is not Urgency.EMERGENCY
+        and model is not None
+        and model.escalates(norm, rules_found_concepts=bool(found))
+    ):
         urgency = Urgency.EMERGENCY
         reasons = (model.reason, *reasons)
     logger.debug("triage: urgency=%s intent=%s rules=%d", urgency.value, intent.value, len(reasons))

@@ -50,6 +50,10 @@ PARITY_SET = "triage_dev.jsonl"
 MODEL_VERSION = "2026.11.27"
 REASON = "emergency.statistical_screen"
 THRESHOLD = 0.6  # chosen on a blind set: the best emergency recall that cost no routine specificity
+# for a message in which the rules affirmed no concept at all (typically short): a few n-grams then decide
+# the probability alone; a plain "question about my lisinopril refill and my blood pressure readings"
+# scored 0.67
+THRESHOLD_WITHOUT_CONCEPTS = 0.8
 C = 2.0
 WORD = {"analyzer": "word", "ngram_range": (1, 2), "min_df": 2}
 CHAR = {"analyzer": "char_wb", "ngram_range": (3, 5), "min_df": 3}
@@ -217,6 +221,7 @@ def export(model: Pipeline, about: dict[str, Any], digits: int) -> dict[str, Any
         "reason": REASON,
         "labels": LABELS,
         "threshold": THRESHOLD,
+        "threshold_without_concepts": THRESHOLD_WITHOUT_CONCEPTS,
         "intercept": _round(float(lr.intercept_[0]), digits),
         "vectorizers": vectorizers,
     }
@@ -267,7 +272,8 @@ def main() -> int:
     about = {
         "what": (
             "Statistical second screen for replydraft.triage: after the rules, a message the rules did not "
-            f"call an emergency becomes one (reason {REASON}) when this model's P(emergency) >= threshold. "
+            f"call an emergency becomes one (reason {REASON}) when this model's P(emergency) >= threshold "
+            "(threshold_without_concepts when the rules affirmed no concept at all). "
             "It only ever raises urgency. Regenerate with scripts/train_triage_screen.py; never edit by hand."
         ),
         "trained_with": {
@@ -292,6 +298,7 @@ def main() -> int:
             "logistic_regression": {"C": C, "class_weight": "balanced", "max_iter": 3000, "solver": "lbfgs"},
         },
         "threshold": THRESHOLD,
+        "threshold_without_concepts": THRESHOLD_WITHOUT_CONCEPTS,
         "cross_validation": {
             "method": "leave one fixture file out; model alone, at the threshold",
             "columns": {

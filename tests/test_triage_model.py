@@ -279,6 +279,8 @@ def _vec(index: int, **changes: Any) -> dict[str, Any]:
         _without("labels"),
         _without("threshold"),
         _edit(threshold=1.5),
+        _edit(threshold_without_concepts=0.5),
+        _edit(threshold_without_concepts=1.0),
         _edit(threshold="high"),
         _edit(intercept=float("nan")),
         _edit(labels={"en": "only english"}),
@@ -304,6 +306,26 @@ def test_parse_accepts_the_hand_made_model() -> None:
     model = parse_screen_model(_model_doc())
     assert model.reason == REASON and len(model.vectorizers) == 2
     assert TRIGGER not in repr(model)  # the vocabulary stays out of reprs and logs
+
+
+def test_a_message_without_any_rule_concept_needs_the_higher_threshold(
+    rules_dir: Callable[..., Path],
+) -> None:
+    # P = sigmoid(4 - 2) = 0.88 for any message with the trigger word: above 0.6, below 0.9
+    doc = _model_doc()
+    doc["threshold_without_concepts"] = 0.9
+    rules = load_rules(rules_dir(doc))
+    assert screen(f"hello doctor, {TRIGGER} since this morning", rules=rules).urgency is Urgency.ROUTINE
+    # the same probability escalates once the rules found something clinical (here an urgent fever)
+    with_concept = screen(f"hello doctor, {TRIGGER} and a fever of 101 since this morning", rules=rules)
+    assert with_concept.urgency is Urgency.EMERGENCY and with_concept.reasons[0] == REASON
+    # a model file without the field keeps one threshold for every message
+    assert parse_screen_model(_model_doc()).threshold_without_concepts == 0.6
+
+
+def test_the_packaged_screen_leaves_a_plain_refill_question_alone() -> None:
+    text = "I have a question about my lisinopril refill and my blood pressure readings."
+    assert screen(text).urgency is Urgency.ROUTINE
 
 
 # ----------------------------------------------------------------------------- end to end
