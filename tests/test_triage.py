@@ -228,6 +228,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout47.jsonl",
         "triage_heldout48.jsonl",
         "triage_heldout49.jsonl",
+        "triage_heldout50.jsonl",
+        "triage_heldout51.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -648,4 +650,22 @@ def test_categories_from_the_older_adult_and_working_age_rounds(text: str, level
     ],
 )
 def test_categories_from_the_second_batch_and_boundary_rounds(text: str, level: str) -> None:
+    assert screen(text, rules=_RULES_ONLY).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("took about 16 tylenol pills yesterday for my back, feel fine today", "emergency"),
+        ("can you update her seizure action plan for school", "routine"),
+        ("the bump on his head is turning purple, he is playing normally", "routine"),
+        ("he hit his head and now his lips are turning blue", "emergency"),
+        ("took my multivitamin twice, is that a problem", "routine"),
+        ("my 2 year old got into the gummy vitamins with iron and ate a bunch", "emergency"),
+        ("positive pregnancy test and i have a mirena", "urgent"),
+        ("i think i have shingles, burning band of blisters on my side", "urgent"),
+        ("a coworker has shingles, should i worry", "routine"),
+    ],
+)
+def test_categories_from_the_adversarial_and_admin_rounds(text: str, level: str) -> None:
     assert screen(text, rules=_RULES_ONLY).urgency.value == level
