@@ -612,11 +612,11 @@ def screen(text: str, *, rules: TriageRules | None = None) -> Triage:
     concepts = _Concepts(r, norm)
     fired = _fired_rules(r, concepts)
     urgency = fired[0].level if fired else Urgency.ROUTINE
-    intent = _classify_intent(r, norm, concepts.found(), concepts.present)
+    found = concepts.found()
+    intent = _classify_intent(r, norm, found, concepts.present)
     reasons = tuple(dict.fromkeys(f.id for f in fired))
     model = r.screen_model
     # the second screen only raises: skipped when the rules already found an emergency
-    found = concepts.found()
     if (
         urgency is not Urgency.EMERGENCY
         and model is not None
