@@ -91,10 +91,11 @@ class FHIRChart(_FHIRBase):
         batch: Send the Patient read and the smaller searches as one FHIR ``batch`` Bundle POST
             (the largest search runs as a separate GET beside it). None (default): automatic, try
             batch on the first get_context and, if the server refuses it (HTTP 400, 403, 404, 405,
-            415 or 501, or an answer that is not a ``batch-response`` with one entry per request),
-            fetch that context with separate requests and never try batch again on this instance.
-            True: always batch (a refusal raises :class:`~replydraft.errors.ChartServerError`, or
-            :class:`~replydraft.errors.ChartAuthError` for 403). False: separate requests only.
+            415 or 501, a 401 again after a token refresh, or an answer that is not a
+            ``batch-response`` with one entry per request), fetch that context with separate requests
+            and never try batch again on this instance. True: always batch (a refusal raises
+            :class:`~replydraft.errors.ChartServerError`, or :class:`~replydraft.errors.ChartAuthError`
+            for 401/403). False: separate requests only.
     """
 
     #: get_context waits on the network: the AsyncDrafter wants :class:`AsyncFHIRChart` instead.
@@ -376,10 +377,11 @@ class AsyncFHIRChart(_FHIRBase):
         batch: Send the Patient read and the smaller searches as one FHIR ``batch`` Bundle POST
             (the largest search runs as a separate GET beside it). None (default): automatic, try
             batch on the first get_context and, if the server refuses it (HTTP 400, 403, 404, 405,
-            415 or 501, or an answer that is not a ``batch-response`` with one entry per request),
-            fetch that context with separate requests and never try batch again on this instance.
-            True: always batch (a refusal raises :class:`~replydraft.errors.ChartServerError`, or
-            :class:`~replydraft.errors.ChartAuthError` for 403). False: separate requests only.
+            415 or 501, a 401 again after a token refresh, or an answer that is not a
+            ``batch-response`` with one entry per request), fetch that context with separate requests
+            and never try batch again on this instance. True: always batch (a refusal raises
+            :class:`~replydraft.errors.ChartServerError`, or :class:`~replydraft.errors.ChartAuthError`
+            for 401/403). False: separate requests only.
     """
 
     def __init__(
