@@ -93,6 +93,7 @@ class _ModifierTrigger:
     pattern: re.Pattern[str]
     direction: str
     max_words: int
+    gate: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,9 @@ class TriageRules:
             directory has none.
         gate_automaton: An Aho-Corasick automaton over every gate literal, so one pass over a message
             tells which gates are open (None: test each literal with ``in``).
+        gate_owners: Per gate literal, the concepts it opens; with the automaton's literals this gives
+            every concept whose regex can match, in one set union.
+        ungated: Concepts without a gate (always possible).
     """
 
     version: str
@@ -141,6 +145,16 @@ class TriageRules:
     symptom_from_concepts: float
     screen_model: ScreenModel | None = None
     gate_automaton: Any = None
+    gate_owners: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    ungated: frozenset[str] = frozenset()
+
+
+def _gate_owners(gates: Mapping[str, frozenset[str] | None]) -> dict[str, frozenset[str]]:
+    owners: dict[str, set[str]] = {}
+    for name, gate in gates.items():
+        for literal in gate or ():
+            owners.setdefault(literal, set()).add(name)
+    return {literal: frozenset(names) for literal, names in owners.items()}
 
 
 def _gate_automaton(gates: Sequence[frozenset[str] | None]) -> Any:
@@ -393,6 +407,7 @@ def load_rules(directory: Any = None) -> TriageRules:
                         pattern=_compile(t["pattern"], f"trigger {cat}"),
                         direction=t["direction"],
                         max_words=int(t.get("max_words", spec["max_words"])),
+                        gate=_pattern_gate(t["pattern"]),
                     )
                 )
         overrides = {
@@ -424,7 +439,11 @@ def load_rules(directory: Any = None) -> TriageRules:
             opening_multiplier=float(ints["opening_multiplier"]),
             symptom_from_concepts=float(ints["symptom_from_concepts"]),
             screen_model=screen_model,
-            gate_automaton=_gate_automaton([*gates.values(), *(ip.gate for ip in intent_patterns)]),
+            gate_automaton=_gate_automaton(
+                [*gates.values(), *(ip.gate for ip in intent_patterns), *(t.gate for t in triggers)]
+            ),
+            gate_owners=_gate_owners(gates),
+            ungated=frozenset(name for name, gate in gates.items() if gate is None),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigurationError("triage rule files are malformed") from exc
@@ -470,9 +489,11 @@ def detect_language(text: str) -> str:
 # --------------------------------------------------------------------------- the screen
 
 
-def _find_modifiers(rules: TriageRules, text: str) -> list[Modifier]:
+def _find_modifiers(rules: TriageRules, text: str, present: set[str] | None) -> list[Modifier]:
     mods: list[Modifier] = []
     for trig in rules.triggers:
+        if trig.gate is not None and present is not None and trig.gate.isdisjoint(present):
+            continue  # no literal a match must start with occurs in the text
         for m in trig.pattern.finditer(text):
             mods.append(Modifier(trig.category, trig.direction, m.start(), m.end(), trig.max_words))
     mods.sort(key=lambda x: x.start)
@@ -491,13 +512,18 @@ class _Concepts:
         self.text = text
         self.sents: list[Segment] = segments(text)
         self.starts = [s.start for s in self.sents]
-        self.mods = _find_modifiers(rules, text)
-        self.mod_starts = [m.start for m in self.mods]
         self.memo: dict[str, bool] = {}
         automaton = rules.gate_automaton
         self.present: set[str] | None = (
             {lit for _, lit in automaton.iter(text)} if automaton is not None else None
         )
+        # concepts whose gate is open (their regex may match); None without an automaton
+        self.possible: frozenset[str] | set[str] | None = None
+        if self.present is not None:
+            owners = rules.gate_owners
+            self.possible = rules.ungated.union(*(owners.get(lit, ()) for lit in self.present))
+        self.mods = _find_modifiers(rules, text, self.present)
+        self.mod_starts = [m.start for m in self.mods]
 
     def has(self, name: str) -> bool:
         found = self.memo.get(name)
@@ -511,13 +537,12 @@ class _Concepts:
     def _affirmed(self, name: str) -> bool:
         """Whether ``name`` has at least one mention that no ConText modifier covers."""
         rules, text = self.rules, self.text
-        gate = rules.gates.get(name)
-        if gate is not None:
-            present = self.present
-            if present is not None:
-                if gate.isdisjoint(present):
-                    return False
-            elif not any(lit in text for lit in gate):
+        if self.possible is not None:
+            if name not in self.possible:
+                return False
+        else:
+            gate = rules.gates.get(name)
+            if gate is not None and not any(lit in text for lit in gate):
                 return False
         for m in rules.concepts[name].finditer(text):
             if m.end() == m.start():
@@ -541,10 +566,14 @@ class _Concepts:
 
 
 def _fired_rules(rules: TriageRules, concepts: _Concepts) -> list[RedFlagRule]:
+    possible = concepts.possible
     return [
         r
         for r in rules.rules
-        if all(concepts.has(c) for c in r.all)
+        # skipping a rule whose first required concept cannot match changes nothing (has() would say
+        # False without running a regex) but saves most of the per-rule Python work
+        if not (possible is not None and r.all and r.all[0] not in possible)
+        and all(concepts.has(c) for c in r.all)
         and (not r.any or any(concepts.has(c) for c in r.any))
         and not (any(concepts.has(c) for c in r.none) and not any(concepts.has(c) for c in r.unless))
     ]
