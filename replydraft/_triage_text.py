@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-__all__ = ["Modifier", "Segment", "modifiers_in_scope", "normalize", "segments"]
+__all__ = ["Modifier", "Segment", "in_closed_list", "modifiers_in_scope", "normalize", "segments"]
 
 # Control characters (NUL included) and lone surrogates become spaces so that offsets stay meaningful
 # and nothing downstream (regex, JSON, logging) chokes on them.
@@ -100,17 +100,57 @@ def _words_between(text: str, a: int, b: int) -> int:
     return len(_WORD.findall(text, a, b)) if b > a else 0
 
 
+_LIST_ITEM_WORDS = 4
+_LIST_ITEMS = 6
+
+
+def in_closed_list(
+    text: str,
+    start: int,
+    span: tuple[int, int],
+    end: int,
+    terminator: re.Pattern[str],
+    closer: re.Pattern[str],
+) -> bool:
+    """Whether ``span`` is an item of a closed list that starts at ``start`` ("no fever, chills or cough").
+
+    The list runs from ``start`` to the first terminator that is not a comma (or ``end``); it is closed
+    when a closer ("or", "nor", "ni", "o") joins its last item, and every item has at most four words.
+    An open enumeration ("no appetite, chest pain since noon") is not a list: its comma still ends the
+    modifier's scope.
+    """
+    stop = end
+    for m in terminator.finditer(text, start, end):
+        if m.group(0) != ",":
+            stop = m.start()
+            break
+    s, e = span
+    if e > stop:
+        return False
+    close = closer.search(text, start, stop)
+    if close is None:
+        return False
+    items = text[start : close.start()].split(",")
+    last = text[close.end() : stop].split(",", 1)[0]
+    if len(items) > _LIST_ITEMS or any(len(i.split()) > _LIST_ITEM_WORDS for i in (*items, last)):
+        return False
+    return s < close.start() or e <= close.end() + len(last)
+
+
 def modifiers_in_scope(
     text: str,
     span: tuple[int, int],
     sentence: Segment,
     modifiers: Iterable[Modifier],
     terminators: Mapping[str, re.Pattern[str]],
+    list_closers: Mapping[str, re.Pattern[str]] | None = None,
 ) -> set[str]:
     """Return the categories of the modifiers whose scope covers ``span``.
 
     A modifier applies when it sits in the same sentence, on its side of the span (by direction), no
-    terminator lies between them, and the gap is at most ``max_words`` words.
+    terminator lies between them, and the gap is at most ``max_words`` words. A forward modifier of a
+    category with a list closer also covers every item of a closed list it opens ("no headache, chest
+    pain or vision changes"), whatever the commas and the list's length (see :func:`in_closed_list`).
     """
     found: set[str] = set()
     s, e = span
@@ -125,6 +165,13 @@ def modifiers_in_scope(
             continue
         term = terminators.get(mod.category)
         if term is not None and term.search(text, gap_start, gap_end):
+            closer = list_closers.get(mod.category) if list_closers else None
+            if (
+                closer is not None
+                and gap_start == mod.end
+                and in_closed_list(text, mod.end, span, sentence.end, term, closer)
+            ):
+                found.add(mod.category)
             continue
         if _words_between(text, gap_start, gap_end) > mod.max_words:
             continue

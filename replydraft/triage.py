@@ -115,6 +115,8 @@ class TriageRules:
         rules: Red-flag rules, emergencies first.
         triggers: ConText triggers.
         terminators: ConText scope terminators by category.
+        list_closers: Per category, the words that close a list its forward triggers open ("no fever,
+            chills or cough": the commas do not end the negation).
         overrides: Per category, a regex that cancels the category when it follows the mention in the
             same sentence ("had chest pain last year but now it's back").
         intent_patterns: Weighted intent regexes.
@@ -145,6 +147,7 @@ class TriageRules:
     symptom_from_concepts: float
     screen_model: ScreenModel | None = None
     gate_automaton: Any = None
+    list_closers: Mapping[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
     gate_owners: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
     ungated: frozenset[str] = frozenset()
 
@@ -398,8 +401,11 @@ def load_rules(directory: Any = None) -> TriageRules:
         ]
         triggers: list[_ModifierTrigger] = []
         terminators: dict[str, re.Pattern[str]] = {}
+        list_closers: dict[str, re.Pattern[str]] = {}
         for cat, spec in ctx["categories"].items():
             terminators[cat] = _compile(spec["terminators"], f"terminators {cat}")
+            if "list_closer" in spec:
+                list_closers[cat] = _compile(spec["list_closer"], f"list closer {cat}")
             for t in spec["triggers"]:
                 triggers.append(
                     _ModifierTrigger(
@@ -432,6 +438,7 @@ def load_rules(directory: Any = None) -> TriageRules:
             rules=tuple(rules),
             triggers=tuple(triggers),
             terminators=terminators,
+            list_closers=list_closers,
             overrides=overrides,
             intent_patterns=intent_patterns,
             intent_priority=tuple(Intent(i) for i in ints["priority"]),
@@ -552,7 +559,9 @@ class _Concepts:
             lo = bisect.bisect_left(self.mod_starts, sent.start)
             hi = bisect.bisect_right(self.mod_starts, sent.end)
             cats = (
-                modifiers_in_scope(text, (m.start(), m.end()), sent, self.mods[lo:hi], rules.terminators)
+                modifiers_in_scope(
+                    text, (m.start(), m.end()), sent, self.mods[lo:hi], rules.terminators, rules.list_closers
+                )
                 if lo < hi
                 else set()
             )

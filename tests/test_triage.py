@@ -237,6 +237,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout49.jsonl",
         "triage_heldout50.jsonl",
         "triage_heldout51.jsonl",
+        "triage_heldout52.jsonl",
+        "triage_heldout53.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -695,3 +697,81 @@ def test_categories_from_the_second_batch_and_boundary_rounds(text: str, level: 
 )
 def test_categories_from_the_adversarial_and_admin_rounds(text: str, level: str) -> None:
     assert screen(text, rules=_RULES_ONLY).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a closed negation list negates every item, whatever its commas
+        ("bp was 184/108 twice this week. no headache, chest pain or blurry vision", "urgent"),
+        ("no fever, chills, chest pain, or trouble breathing, just a stuffy nose", "routine"),
+        ("no tengo fiebre, dolor de pecho ni falta de aire, solo tos", "routine"),
+        # an open enumeration is not a list: the comma still ends the negation
+        ("no appetite, chest pain since noon and sweating", "emergency"),
+        # a list closed by an idiom is not closed ("or so")
+        ("no fever, crushing chest pain for an hour or so", "emergency"),
+    ],
+)
+def test_negation_lists(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+def _rules_only_screen(text: str) -> Triage:
+    return screen(text, rules=_RULES_ONLY)
+
+
+@pytest.mark.parametrize(
+    ("item", "covered"),
+    [("fever", True), ("chills", True), ("cough", True), ("sleepy", False)],
+)
+def test_in_closed_list_covers_only_the_lists_items(item: str, covered: bool) -> None:
+    from replydraft._triage_text import in_closed_list
+
+    rules = load_rules()
+    text = "no fever, chills or cough but very sleepy"
+    start = text.index(item)
+    span = (start, start + len(item))
+    assert (
+        in_closed_list(text, 2, span, len(text), rules.terminators["negated"], rules.list_closers["negated"])
+        is covered
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a clot in the lung found on a scan, or with breathlessness
+        ("scan results in the portal say pulmonary embolism, nobody has called me yet", "emergency"),
+        ("they said i might have a blood clot in my lungs and my chest hurts when i breathe", "emergency"),
+        ("had a pulmonary embolism in 2019, doing fine on eliquis, ok to fly next month?", "routine"),
+        # a clot in the leg with new breathlessness
+        ("ultrasound showed a dvt in my calf yesterday and tonight im short of breath", "emergency"),
+        # COPD flares
+        ("my emphysema is acting up, coughing up more yellow sputum than usual", "urgent"),
+        ("copd worse since friday and i need my albuterol every 2 or 3 hours", "urgent"),
+        # a remote past without a count of years
+        ("i thought about suicide years ago, long past that now. ok to start a new job?", "routine"),
+        # nausea in early pregnancy is ordinary; vomiting is not
+        ("12 weeks pregnant, some nausea in the mornings, is unisom ok", "routine"),
+        ("8 weeks pregnant and throwing up since yesterday", "urgent"),
+        # poor intake
+        ("radiation to my throat has it so sore i can hardly swallow water today", "urgent"),
+    ],
+)
+def test_second_half_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("is the clinic open on the day after christmas", Intent.OTHER),
+        ("do you have an interprete for my dad's visit", Intent.OTHER),
+        ("please push my mri from the 3rd to the 10th", Intent.SCHEDULING),
+        ("could i get two months of my levothyroxine before my trip", Intent.REFILL),
+        # a fyi after a refill request keeps the refill
+        ("refill metformin please. fyi my sugars have been fine", Intent.REFILL),
+    ],
+)
+def test_more_intents(text: str, intent: Intent) -> None:
+    assert screen(text).intent is intent
