@@ -519,3 +519,76 @@ async def test_the_deadline_bounds_a_batch_that_never_answers(twin: str) -> None
     finally:
         release.set()  # before close: the sync twin's close waits for its worker threads
         await chart.close()
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_a_401_inside_a_batch_entry_refreshes_the_token_once(twin: str) -> None:
+    # the POST was let in but an entry was refused (a token expiring mid-batch): as a lone request
+    # would be, the whole batch is sent again once with a fresh token
+    auth = _RefreshingAuth()
+    posts: list[str] = []
+
+    def expire_conditions(entries: list[Entry]) -> list[Entry]:
+        if posts[-1] == "Bearer token-1":
+            entry = _entry_for(entries, "Condition")
+            entry.pop("resource", None)
+            entry["response"] = {"status": "401 Unauthorized", "outcome": outcome("expired")}
+        return entries
+
+    inner = batch_ehr({"Condition": [CONDITION]}, edit=expire_conditions)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            posts.append(request.headers["authorization"])
+        return inner(request)
+
+    ctx = await _fetch(twin, handler, auth=auth)
+    assert [p.citation_id for p in ctx.problems] == ["Condition/c1"]
+    assert posts == ["Bearer token-1", "Bearer token-2"]
+    assert auth.invalidated == ["token-1"]
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_a_second_401_inside_a_batch_entry_is_an_auth_error(twin: str) -> None:
+    auth = _RefreshingAuth()
+    posts: list[str] = []
+
+    def expire_conditions(entries: list[Entry]) -> list[Entry]:
+        entry = _entry_for(entries, "Condition")
+        entry.pop("resource", None)
+        entry["response"] = {"status": "401 Unauthorized", "outcome": outcome("expired")}
+        return entries
+
+    inner = batch_ehr(edit=expire_conditions)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            posts.append(request.method)
+        return inner(request)
+
+    with pytest.raises(ChartAuthError) as info:
+        await _fetch(twin, handler, auth=auth)
+    assert info.value.status_code == 401
+    assert len(posts) == 2  # one refresh, never a loop
+    assert auth.invalidated == ["token-1"]
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_a_batch_post_on_a_closed_kept_alive_connection_is_retried_once(
+    twin: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    posts: list[httpx.Request] = []
+    inner = batch_ehr()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            posts.append(request)
+            if len(posts) == 1:
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return inner(request)
+
+    with caplog.at_level("INFO", logger="replydraft"):
+        ctx = await _fetch(twin, handler)
+    assert ctx.patient.id == "p1"
+    assert len(posts) == 2
+    assert "retrying the batch POST once" in caplog.text

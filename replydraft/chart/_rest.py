@@ -179,7 +179,7 @@ class FHIRChart(_FHIRBase):
                 except httpx.RemoteProtocolError:
                     if fresh:
                         raise
-                    self._stale_connection()
+                    self._stale_connection("GET" if content is None else "batch POST")
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _get(
@@ -463,7 +463,7 @@ class AsyncFHIRChart(_FHIRBase):
                 except httpx.RemoteProtocolError:
                     if fresh:
                         raise
-                    self._stale_connection()
+                    self._stale_connection("GET" if content is None else "batch POST")
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _get(

@@ -51,6 +51,16 @@ _BATCH_REFUSED = frozenset({400, 403, 404, 405, 415, 501})
 #: multi-worker server runs in parallel with the batch (measured: see benchmarks/chart.py).
 _BATCH_APART = frozenset({"Observation:laboratory"})
 _STATUS = re.compile(r"^\s*([1-5][0-9][0-9])\b")
+
+
+def _entry_status(entry: Mapping[str, Any]) -> int | None:
+    """A batch-response entry's HTTP status ("200 OK" -> 200), or None when it has none."""
+    response = entry.get("response")
+    status_text = response.get("status") if isinstance(response, Mapping) else None
+    match = _STATUS.match(status_text) if isinstance(status_text, str) else None
+    return int(match.group(1)) if match is not None else None
+
+
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _ACCEPT = "application/fhir+json"
 
@@ -276,14 +286,15 @@ class _FHIRBase:
             raise ChartServerError("could not reach the FHIR server", resource_type=resource_type) from exc
 
     @staticmethod
-    def _stale_connection() -> None:
-        """Called when a server closed a kept-alive connection as it was reused; the GET is retried.
+    def _stale_connection(method: str) -> None:
+        """Called when a server closed a kept-alive connection as it was reused; the request is retried.
 
         Servers close idle connections after their keep-alive timeout (uvicorn: 5 s, the same as
         httpx's pool expiry), and a request racing that close fails before the server saw it. A
-        GET is idempotent, so it is sent once more, on a fresh connection (httpx drops the dead one).
+        GET is idempotent, and so is the batch POST (it holds only reads), so it is sent once more,
+        on a fresh connection (httpx drops the dead one).
         """
-        logger.info("the FHIR server closed a kept-alive connection: retrying the GET once")
+        logger.info("the FHIR server closed a kept-alive connection: retrying the %s once", method)
 
     def _handle(
         self,
@@ -392,6 +403,10 @@ class _FHIRBase:
     ) -> list[Mapping[str, Any]] | None:
         """The entries of a batch-response; None when a 401 should be retried once with a fresh token.
 
+        A 401 inside an entry is treated like a 401 on the POST: the token is refreshed once and the
+        whole batch sent again (a lone request would have been retried the same way); a second 401
+        entry raises :class:`ChartAuthError` from that entry, as the lone request's second 401 would.
+
         Raises:
             _BatchUnsupported: The server refused the batch (400/403/404/405/415/501, or 401 again
                 after a token refresh) or answered with something other than a batch-response holding
@@ -428,6 +443,16 @@ class _FHIRBase:
                     resource_type="Bundle",
                 )
             )
+        if (
+            retry_allowed
+            and token
+            and self._auth
+            and self._auth.refreshable
+            and any(_entry_status(e) == 401 for e in entries)
+        ):
+            logger.info("401 inside a batch-response: refreshing the token once")
+            self._auth.invalidate(token)
+            return None
         return entries
 
     def _refuse_batch(self, unsupported: _BatchUnsupported) -> None:
@@ -443,11 +468,9 @@ class _FHIRBase:
     def _entry_body(self, entry: Mapping[str, Any], resource_type: str, *, read: bool) -> Mapping[str, Any]:
         """One batch-response entry's resource, checked as the same request sent alone would be."""
         response = entry.get("response")
-        status_text = response.get("status") if isinstance(response, Mapping) else None
-        match = _STATUS.match(status_text) if isinstance(status_text, str) else None
-        if match is None:
+        status = _entry_status(entry)
+        if status is None:
             raise ChartServerError("a batch entry had no HTTP status", resource_type=resource_type)
-        status = int(match.group(1))
         body = entry.get("resource")
         if body is None and isinstance(response, Mapping):
             body = response.get("outcome")
