@@ -239,6 +239,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout51.jsonl",
         "triage_heldout52.jsonl",
         "triage_heldout53.jsonl",
+        "triage_heldout54.jsonl",
+        "triage_heldout55.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -774,4 +776,50 @@ def test_second_half_categories(text: str, level: str) -> None:
     ],
 )
 def test_more_intents(text: str, intent: Intent) -> None:
+    assert screen(text).intent is intent
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # repeating oneself is mild confusion; with urine signs in an older parent it stays urgent
+        ("grandma keeps repeating the same questions since sunday and her urine is cloudy", "urgent"),
+        ("my husband has been more forgetful over the past two years, nothing sudden", "routine"),
+        # appendicitis in other words
+        ("belly pain started at his belly button and moved to the lower right, fever 101", "emergency"),
+        # a finger bent the wrong way
+        ("caught my pinky in the door, its bent at a weird angle and swelling", "urgent"),
+        # coughing with swallowing and a new fever in a frail parent
+        ("dad chokes on thin liquids lately and now he has a fever of 100.9", "urgent"),
+        # "since then" ends a historical scope
+        ("had pneumonia in march and since then she coughs when she drinks, now a gurgly cough", "urgent"),
+        # "not drinking a ton" is not poor intake
+        ("he wets the bed but is not drinking a ton at night, any tips", "routine"),
+        # a resolution in the next clause
+        ("she had 102 on saturday but it's long gone, can she go to camp", "routine"),
+        # clot risk after a joint replacement
+        ("post-op day 6 from my hip replacement and suddenly short of breath", "emergency"),
+        # the patient's own shingles
+        ("can you refill the cream for my shingles, it still burns", "urgent"),
+        # severity words need a symptom; Spanish order
+        ("the traffic was terrible so i missed my appointment, can i rebook", "routine"),
+        ("tengo un dolor de oido insoportable desde anoche", "urgent"),
+        # itching of the palms late in pregnancy
+        ("32 weeks pregnant and itching like mad on my palms at night", "urgent"),
+    ],
+)
+def test_third_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("my son's coach needs a note clearing him to play after his concussion healed", Intent.FORMS),
+        ("the pathology report from my biopsy is in, what does it mean", Intent.RESULTS),
+        ("what's the next available with dr lee", Intent.SCHEDULING),
+        ("we are thinking about palliative care for grandpa, how does it work", Intent.OTHER),
+    ],
+)
+def test_third_round_intents(text: str, intent: Intent) -> None:
     assert screen(text).intent is intent
