@@ -241,6 +241,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout53.jsonl",
         "triage_heldout54.jsonl",
         "triage_heldout55.jsonl",
+        "triage_heldout56.jsonl",
+        "triage_heldout57.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -823,3 +825,29 @@ def test_third_round_categories(text: str, level: str) -> None:
 )
 def test_third_round_intents(text: str, intent: Intent) -> None:
     assert screen(text).intent is intent
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("lower back pain since monday and now i cant lift my toes on the left", "urgent"),
+        ("on lamictal, went up to 100mg last week, now a red rash on my chest", "urgent"),
+        # a meter reading corrected by a recheck
+        ("cgm said 52 but i rechecked with a fingerstick and it was 104, feel totally normal", "routine"),
+        # stridor only when crying is croup to see today, not an emergency
+        ("croupy cough, she only makes the squeaky noise when shes crying, fine when calm", "urgent"),
+        # lip swelling with the airway said to be fine is same-day; with a swollen tongue it is not
+        ("on lisinopril and my lower lip is puffy today, breathing fine, throat fine", "urgent"),
+        ("on lisinopril and my lip is swollen and now my tongue feels thick", "emergency"),
+        # a chronic baseline after a comma
+        ("need my handicap placard renewed, i get short of breath walking far, same as always", "routine"),
+        ("mi hija tuvo fiebre el lunes pero ya se le quito, puede ir a la escuela?", "routine"),
+        # already evaluated
+        ("the pediatrician did an xray after he swallowed a coin and said it will pass", "routine"),
+        # a baseline value's month is not a history marker
+        ("creatinine came back 2.4 (it was 1.1 in june), should i stop my ibuprofen?", "urgent"),
+        ("mom is more confused than her usual and it burns when she pees, no fever", "urgent"),
+    ],
+)
+def test_fourth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
