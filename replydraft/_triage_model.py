@@ -38,9 +38,17 @@ from typing import Any
 
 from replydraft.errors import ConfigurationError
 
-__all__ = ["SCREEN_MODEL_FILE", "ScreenModel", "load_screen_model"]
+__all__ = [
+    "INTENT_MODEL_FILE",
+    "SCREEN_MODEL_FILE",
+    "IntentModel",
+    "ScreenModel",
+    "load_intent_model",
+    "load_screen_model",
+]
 
 SCREEN_MODEL_FILE = "screen_model.json"
+INTENT_MODEL_FILE = "intent_model.json"
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 
@@ -73,37 +81,65 @@ def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
     return out
 
 
+# n-grams of one message by (analyzer, lo, hi): ``triage.screen`` passes one per call so the intent
+# model and the screen share them (nothing is kept between messages)
+NgramCache = dict[tuple[str, int, int], list[str]]
+
+
 @dataclass(frozen=True)
 class _Vectorizer:
     analyzer: str
     lo: int
     hi: int
     sublinear_tf: bool
-    # term -> idf * coefficient and term -> idf ** 2: with tf = 1 (most n-grams) a term adds exactly
-    # these to the dot product and the squared norm, so both sums run in C (sum(map(...)))
-    idf_coef: Mapping[str, float] = field(repr=False)
+    # term -> (idf * coefficient per class) and term -> idf ** 2: with tf = 1 (most n-grams) a term adds
+    # exactly these to the dot products and the squared norm, so the sums run in C (map, zip, sum)
+    idf_coefs: Mapping[str, tuple[float, ...]] = field(repr=False)
     idf_sq: Mapping[str, float] = field(repr=False)
+    n_classes: int = 1
 
-    def ngrams(self, text: str) -> list[str]:
+    def ngrams(self, text: str, cache: NgramCache | None = None) -> list[str]:
+        key = (self.analyzer, self.lo, self.hi)
+        if cache is not None and key in cache:
+            return cache[key]
         if self.analyzer == "word":
-            return word_ngrams(text, self.lo, self.hi)
-        return char_wb_ngrams(text, self.lo, self.hi)
+            grams = word_ngrams(text, self.lo, self.hi)
+        else:
+            grams = char_wb_ngrams(text, self.lo, self.hi)
+        if cache is not None:
+            cache[key] = grams
+        return grams
 
-    def score(self, text: str) -> float:
-        """This vectorizer's share of the decision value: (L2-normalised tf-idf) . coefficients."""
-        idf_coef, idf_sq = self.idf_coef, self.idf_sq
+    def scores(self, text: str, cache: NgramCache | None = None) -> list[float]:
+        """Per class, this vectorizer's share of the decision value: (L2-normalised tf-idf) . coefficients.
+
+        All zeros when no n-gram of the text is in the vocabulary.
+        """
+        idf_sq = self.idf_sq
         # out-of-vocabulary n-grams are dropped before counting (they are not in the vector at all)
-        counts = Counter(filter(idf_coef.__contains__, self.ngrams(text)))
-        dot = sum(map(idf_coef.__getitem__, counts))
+        counts = Counter(filter(idf_sq.__contains__, self.ngrams(text, cache)))
         sq = sum(map(idf_sq.__getitem__, counts))
         # a term seen tf > 1 times weighs f = 1 + ln(tf) (sublinear) or tf: add the (f - 1) surplus
+        surplus: list[tuple[str, float]] = []
         for term, tf in counts.items():
             if tf > 1:
                 f = 1.0 + math.log(tf) if self.sublinear_tf else float(tf)
-                dot += (f - 1.0) * idf_coef[term]
+                surplus.append((term, f - 1.0))
                 sq += (f * f - 1.0) * idf_sq[term]
         # an empty vector stays empty (scikit-learn's normalize leaves zero rows alone)
-        return dot / math.sqrt(sq) if sq > 0.0 else 0.0
+        if sq <= 0.0:
+            return [0.0] * self.n_classes
+        weights = self.idf_coefs
+        # one lookup per term, then the per-class columns summed in C
+        dots = [sum(column) for column in zip(*map(weights.__getitem__, counts), strict=True)]
+        for term, extra in surplus:
+            dots = [d + extra * w for d, w in zip(dots, weights[term], strict=True)]
+        norm = math.sqrt(sq)
+        return [d / norm for d in dots]
+
+    def score(self, text: str, cache: NgramCache | None = None) -> float:
+        """The single-class share of the decision value (the emergency screen)."""
+        return self.scores(text, cache)[0]
 
 
 @dataclass(frozen=True)
@@ -130,17 +166,22 @@ class ScreenModel:
     vectorizers: tuple[_Vectorizer, ...] = field(repr=False)
     threshold_without_concepts: float = 0.8
 
-    def probability(self, text: str) -> float:
-        """P(emergency) for already-normalised text (``_triage_text.normalize``)."""
+    def probability(self, text: str, cache: NgramCache | None = None) -> float:
+        """P(emergency) for already-normalised text (``_triage_text.normalize``).
+
+        ``cache``: n-grams already made for this text (see :data:`NgramCache`); filled as a side effect.
+        """
         lowered = text.lower()
-        z = self.intercept + sum(v.score(lowered) for v in self.vectorizers)
+        z = self.intercept + sum(v.score(lowered, cache) for v in self.vectorizers)
         # the logistic function without overflow for large |z|
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
         e = math.exp(z)
         return e / (1.0 + e)
 
-    def escalates(self, text: str, *, rules_found_concepts: bool = True) -> bool:
+    def escalates(
+        self, text: str, *, rules_found_concepts: bool = True, cache: NgramCache | None = None
+    ) -> bool:
         """Whether the model's P(emergency) reaches the threshold for this normalised text.
 
         Args:
@@ -149,10 +190,10 @@ class ScreenModel:
                 they found none, ``threshold_without_concepts`` applies.
         """
         threshold = self.threshold if rules_found_concepts else self.threshold_without_concepts
-        return self.probability(text) >= threshold
+        return self.probability(text, cache) >= threshold
 
 
-def _parse_vectorizer(spec: Mapping[str, Any]) -> _Vectorizer:
+def _parse_vectorizer(spec: Mapping[str, Any], n_classes: int = 1) -> _Vectorizer:
     analyzer = str(spec["analyzer"])
     if analyzer not in ("word", "char_wb"):
         raise ValueError("unknown analyzer")
@@ -163,17 +204,21 @@ def _parse_vectorizer(spec: Mapping[str, Any]) -> _Vectorizer:
         raise ValueError("unsupported token_pattern")
     if not spec.get("lowercase", True) or spec.get("norm", "l2") != "l2":
         raise ValueError("unsupported vectorizer options")
-    idf_coef: dict[str, float] = {}
+    idf_coefs: dict[str, tuple[float, ...]] = {}
     idf_sq: dict[str, float] = {}
     for term, idf, coef in spec["features"]:
         if not isinstance(term, str):
             raise TypeError("feature term must be a string")
-        idf, coef = float(idf), float(coef)
-        if not (math.isfinite(idf) and math.isfinite(coef) and idf > 0):
+        # one coefficient per class: a number for the single-class screen, a list for the intents
+        coefs = [float(coef)] if n_classes == 1 else [float(c) for c in coef]
+        idf = float(idf)
+        if len(coefs) != n_classes or not (
+            math.isfinite(idf) and idf > 0 and all(math.isfinite(c) for c in coefs)
+        ):
             raise ValueError("bad weight")
-        idf_coef[term] = idf * coef
+        idf_coefs[term] = tuple(idf * c for c in coefs)
         idf_sq[term] = idf * idf
-    return _Vectorizer(analyzer, lo, hi, bool(spec["sublinear_tf"]), idf_coef, idf_sq)
+    return _Vectorizer(analyzer, lo, hi, bool(spec["sublinear_tf"]), idf_coefs, idf_sq, n_classes)
 
 
 def parse_screen_model(data: Mapping[str, Any]) -> ScreenModel:
@@ -221,3 +266,93 @@ def load_screen_model(directory: Any) -> ScreenModel | None:
     if not isinstance(data, dict):
         raise ConfigurationError(f"triage {SCREEN_MODEL_FILE} is not a JSON object")
     return parse_screen_model(data)
+
+
+@dataclass(frozen=True)
+class IntentModel:
+    """The statistical intent classifier: multinomial logistic regression over TF-IDF n-grams.
+
+    Trained like the screen (``scripts/train_triage_screen.py``, scikit-learn at training time only) on
+    every labelled fixture's ``intent``. Out of fold on held-out sets it names the request more often
+    than the weighted intent patterns (see ``about`` in ``intent_model.json``); the patterns stay as the
+    deterministic fallback for text the model has no n-gram for (emoji only) and for its unsure answers.
+
+    Attributes:
+        version: The model file's version string.
+        classes: The intent values, in the order of the coefficients.
+        intercepts: One intercept per class.
+        min_probability: Below this top-class probability the pattern classifier's intent is kept.
+        vectorizers: The fitted vectorizers, in the order their features were concatenated.
+    """
+
+    version: str
+    classes: tuple[str, ...]
+    intercepts: tuple[float, ...]
+    min_probability: float
+    vectorizers: tuple[_Vectorizer, ...] = field(repr=False)
+
+    def probabilities(self, text: str, cache: NgramCache | None = None) -> dict[str, float] | None:
+        """P(intent) per class for normalised text; None when no n-gram is in the vocabulary."""
+        lowered = text.lower()
+        z = list(self.intercepts)
+        empty = True
+        for vec in self.vectorizers:
+            part = vec.scores(lowered, cache)
+            if any(part):
+                empty = False
+            z = [a + b for a, b in zip(z, part, strict=True)]
+        if empty:
+            return None
+        top = max(z)  # softmax without overflow
+        exps = [math.exp(v - top) for v in z]
+        total = sum(exps)
+        return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
+
+    def predict(self, text: str, cache: NgramCache | None = None) -> str | None:
+        """The most probable intent, or None when unsure (below ``min_probability``) or out of vocabulary."""
+        probs = self.probabilities(text, cache)
+        if probs is None:
+            return None
+        best = max(self.classes, key=probs.__getitem__)
+        return best if probs[best] >= self.min_probability else None
+
+
+def parse_intent_model(data: Mapping[str, Any], known: frozenset[str]) -> IntentModel:
+    """Build an :class:`IntentModel` from decoded JSON; ``known``: the valid intent values."""
+    try:
+        classes = tuple(str(c) for c in data["classes"])
+        if len(classes) < 2 or len(set(classes)) != len(classes) or not set(classes) <= known:
+            raise ValueError("classes must be distinct known intents")
+        intercepts = tuple(float(b) for b in data["intercepts"])
+        model = IntentModel(
+            version=str(data["version"]),
+            classes=classes,
+            intercepts=intercepts,
+            min_probability=float(data["min_probability"]),
+            vectorizers=tuple(_parse_vectorizer(v, len(classes)) for v in data["vectorizers"]),
+        )
+        if len(intercepts) != len(classes) or not all(math.isfinite(b) for b in intercepts):
+            raise ValueError("one finite intercept per class")
+        if not model.vectorizers or not 0.0 <= model.min_probability < 1.0:
+            raise ValueError("bad vectorizers or min_probability")
+        return model
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigurationError(f"triage {INTENT_MODEL_FILE} is malformed") from exc
+
+
+def load_intent_model(directory: Any, known: frozenset[str]) -> IntentModel | None:
+    """Load ``intent_model.json`` from a rules directory; None when the directory has none.
+
+    Raises:
+        ConfigurationError: The file exists but cannot be read or is malformed.
+    """
+    path = directory.joinpath(INTENT_MODEL_FILE)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"triage {INTENT_MODEL_FILE} could not be read") from exc
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"triage {INTENT_MODEL_FILE} is not a JSON object")
+    return parse_intent_model(data, known)

@@ -15,6 +15,9 @@ model later does. The rules are data, not code (``replydraft/triage_rules/*.json
   message they did not call an emergency becomes one (reason ``emergency.statistical_screen``) when a
   TF-IDF + logistic-regression model trained on the labelled fixtures is confident enough. It only ever
   raises urgency; the rules' first-pass emergency recall on unseen messages (0.71-0.89) is why it exists.
+* ``intent_model.json`` (optional) — a statistical intent classifier (multinomial logistic regression over
+  the same kind of n-grams) that names the request; the weighted intent patterns decide when it is unsure
+  or absent. Out of fold it was right more often than the patterns on held-out sets (0.90 vs about 0.85).
 
 Example:
     >>> from replydraft.triage import screen
@@ -36,7 +39,13 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from replydraft._triage_model import ScreenModel, load_screen_model
+from replydraft._triage_model import (
+    IntentModel,
+    NgramCache,
+    ScreenModel,
+    load_intent_model,
+    load_screen_model,
+)
 from replydraft._triage_text import Modifier, Segment, modifiers_in_scope, normalize, segments
 from replydraft.errors import ConfigurationError, InvalidMessageError
 from replydraft.models import Intent, Triage, Urgency
@@ -126,6 +135,8 @@ class TriageRules:
         symptom_from_concepts: Symptom-intent weight added per red-flag concept found.
         screen_model: The statistical second screen (``screen_model.json``), or None when the rules
             directory has none.
+        intent_model: The statistical intent classifier (``intent_model.json``), or None: the weighted
+            intent patterns then decide alone.
         gate_automaton: An Aho-Corasick automaton over every gate literal, so one pass over a message
             tells which gates are open (None: test each literal with ``in``).
         gate_owners: Per gate literal, the concepts it opens; with the automaton's literals this gives
@@ -146,6 +157,7 @@ class TriageRules:
     opening_multiplier: float
     symptom_from_concepts: float
     screen_model: ScreenModel | None = None
+    intent_model: IntentModel | None = None
     gate_automaton: Any = None
     list_closers: Mapping[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
     gate_owners: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
@@ -348,14 +360,16 @@ def load_rules(directory: Any = None) -> TriageRules:
     Args:
         directory: A ``pathlib.Path`` or ``importlib.resources`` Traversable holding ``redflags.json``,
             ``context.json`` and ``intents.json``, and optionally ``screen_model.json`` (without it there
-            is no statistical screen); defaults to the packaged ``triage_rules``.
+            is no statistical screen) and ``intent_model.json`` (without it the intent patterns decide
+            alone); defaults to the packaged ``triage_rules``.
 
     Returns:
         The compiled rules.
 
     Raises:
         ConfigurationError: A file is missing or malformed, a regex does not compile, a rule names
-            an unknown concept, or ``screen_model.json`` is present but malformed.
+            an unknown concept, or ``screen_model.json`` or ``intent_model.json`` is present but
+            malformed.
     """
     if directory is None:
         directory = resources.files("replydraft").joinpath("triage_rules")
@@ -363,6 +377,7 @@ def load_rules(directory: Any = None) -> TriageRules:
     ctx = _read_json(directory, "context.json")
     ints = _read_json(directory, "intents.json")
     screen_model = load_screen_model(directory)
+    intent_model = load_intent_model(directory, frozenset(i.value for i in Intent))
     try:
         macros: dict[str, str] = dict(red.get("macros", {}))
 
@@ -446,6 +461,7 @@ def load_rules(directory: Any = None) -> TriageRules:
             opening_multiplier=float(ints["opening_multiplier"]),
             symptom_from_concepts=float(ints["symptom_from_concepts"]),
             screen_model=screen_model,
+            intent_model=intent_model,
             gate_automaton=_gate_automaton(
                 [*gates.values(), *(ip.gate for ip in intent_patterns), *(t.gate for t in triggers)]
             ),
@@ -651,14 +667,16 @@ def screen(text: str, *, rules: TriageRules | None = None) -> Triage:
     fired = _fired_rules(r, concepts)
     urgency = fired[0].level if fired else Urgency.ROUTINE
     found = concepts.found()
-    intent = _classify_intent(r, norm, found, concepts.present)
+    ngrams: NgramCache = {}  # the intent model and the screen share one message's n-grams
+    guess = r.intent_model.predict(norm, ngrams) if r.intent_model is not None else None
+    intent = Intent(guess) if guess is not None else _classify_intent(r, norm, found, concepts.present)
     reasons = tuple(dict.fromkeys(f.id for f in fired))
     model = r.screen_model
     # the second screen only raises: skipped when the rules already found an emergency
     if (
         urgency is not Urgency.EMERGENCY
         and model is not None
-        and model.escalates(norm, rules_found_concepts=bool(found))
+        and model.escalates(norm, rules_found_concepts=bool(found), cache=ngrams)
     ):
         urgency = Urgency.EMERGENCY
         reasons = (model.reason, *reasons)
