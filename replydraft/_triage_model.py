@@ -256,16 +256,22 @@ def load_screen_model(directory: Any) -> ScreenModel | None:
     Raises:
         ConfigurationError: The file exists but cannot be read or is malformed.
     """
-    path = directory.joinpath(SCREEN_MODEL_FILE)
+    data = _read_model(directory, SCREEN_MODEL_FILE)
+    return None if data is None else parse_screen_model(data)
+
+
+def _read_model(directory: Any, name: str) -> dict[str, Any] | None:
+    """A model file's decoded JSON object; None when the directory has no such file."""
+    path = directory.joinpath(name)
     if not path.is_file():
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"triage {SCREEN_MODEL_FILE} could not be read") from exc
+        raise ConfigurationError(f"triage {name} could not be read") from exc
     if not isinstance(data, dict):
-        raise ConfigurationError(f"triage {SCREEN_MODEL_FILE} is not a JSON object")
-    return parse_screen_model(data)
+        raise ConfigurationError(f"triage {name} is not a JSON object")
+    return data
 
 
 @dataclass(frozen=True)
@@ -346,13 +352,5 @@ def load_intent_model(directory: Any, known: frozenset[str]) -> IntentModel | No
     Raises:
         ConfigurationError: The file exists but cannot be read or is malformed.
     """
-    path = directory.joinpath(INTENT_MODEL_FILE)
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"triage {INTENT_MODEL_FILE} could not be read") from exc
-    if not isinstance(data, dict):
-        raise ConfigurationError(f"triage {INTENT_MODEL_FILE} is not a JSON object")
-    return parse_intent_model(data, known)
+    data = _read_model(directory, INTENT_MODEL_FILE)
+    return None if data is None else parse_intent_model(data, known)

@@ -32,7 +32,7 @@ import hashlib
 import importlib.metadata
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -208,20 +208,20 @@ def _round(x: float, digits: int) -> float:
     return float(f"{x:.{digits}g}")
 
 
-def export(model: Pipeline, about: dict[str, Any], digits: int) -> dict[str, Any]:
-    """The JSON document: every vocabulary entry with its idf and coefficient (nothing pruned)."""
+def _vectorizer_specs(
+    model: Pipeline, coefficient: Callable[[int], Any], digits: int
+) -> list[dict[str, Any]]:
+    """Each fitted vectorizer's options and features: [term, idf, coefficient(s) of its column]."""
     union, lr = model.steps[0][1], model.steps[1][1]
-    coef = [float(c) for c in lr.coef_[0]]
-    vectorizers: list[dict[str, Any]] = []
+    specs: list[dict[str, Any]] = []
     offset = 0
     for _, vec in union.transformer_list:
         terms = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
         features = [
-            [t, _round(float(vec.idf_[i]), digits), _round(coef[offset + i], digits)]
-            for i, t in enumerate(terms)
+            [t, _round(float(vec.idf_[i]), digits), coefficient(offset + i)] for i, t in enumerate(terms)
         ]
         offset += len(terms)
-        vectorizers.append(
+        specs.append(
             {
                 "analyzer": vec.analyzer,
                 "ngram_range": list(vec.ngram_range),
@@ -232,7 +232,14 @@ def export(model: Pipeline, about: dict[str, Any], digits: int) -> dict[str, Any
                 "features": features,
             }
         )
-    assert offset == len(coef)
+    assert offset == lr.coef_.shape[1]
+    return specs
+
+
+def export(model: Pipeline, about: dict[str, Any], digits: int) -> dict[str, Any]:
+    """The JSON document: every vocabulary entry with its idf and coefficient (nothing pruned)."""
+    lr = model.steps[1][1]
+    vectorizers = _vectorizer_specs(model, lambda column: _round(float(lr.coef_[0][column]), digits), digits)
     return {
         "version": MODEL_VERSION,
         "about": about,
@@ -334,32 +341,10 @@ def cross_validate_intent(files: dict[str, list[dict[str, Any]]]) -> dict[str, A
 
 def export_intent(model: Pipeline, about: dict[str, Any], digits: int) -> dict[str, Any]:
     """The intent JSON document: every vocabulary entry with its idf and one coefficient per class."""
-    union, lr = model.steps[0][1], model.steps[1][1]
-    vectorizers: list[dict[str, Any]] = []
-    offset = 0
-    for _, vec in union.transformer_list:
-        terms = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
-        features = [
-            [
-                t,
-                _round(float(vec.idf_[i]), digits),
-                [_round(float(c), digits) for c in lr.coef_[:, offset + i]],
-            ]
-            for i, t in enumerate(terms)
-        ]
-        offset += len(terms)
-        vectorizers.append(
-            {
-                "analyzer": vec.analyzer,
-                "ngram_range": list(vec.ngram_range),
-                "token_pattern": vec.token_pattern,
-                "lowercase": vec.lowercase,
-                "sublinear_tf": vec.sublinear_tf,
-                "norm": vec.norm,
-                "features": features,
-            }
-        )
-    assert offset == lr.coef_.shape[1]
+    lr = model.steps[1][1]
+    vectorizers = _vectorizer_specs(
+        model, lambda column: [_round(float(c), digits) for c in lr.coef_[:, column]], digits
+    )
     return {
         "version": MODEL_VERSION,
         "about": about,
