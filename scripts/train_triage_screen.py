@@ -46,7 +46,7 @@ from sklearn.pipeline import Pipeline, make_pipeline, make_union  # noqa: E402
 from replydraft._triage_model import parse_intent_model, parse_screen_model  # noqa: E402
 from replydraft._triage_text import normalize  # noqa: E402
 from replydraft.models import Intent  # noqa: E402
-from replydraft.triage import load_rules, screen  # noqa: E402
+from replydraft.triage import _Concepts, _fired_rules, load_rules, screen  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 RULES_DIR = ROOT / "replydraft" / "triage_rules"
@@ -105,8 +105,20 @@ def _proba(model: Pipeline, texts: Sequence[str]) -> list[float]:
     return [float(p) for p in model.predict_proba(list(texts))[:, 1]]
 
 
-# (gold, rules-only urgency, out-of-fold probability) for every message, filled by cross_validate
-fold_probs: list[tuple[str, str, float]] = []
+# (gold, rules-only urgency, out-of-fold probability, the rules affirmed a concept) for every message
+fold_probs: list[tuple[str, str, float, bool]] = []
+
+
+def _threshold(th: float, rules_found_concepts: bool) -> float:
+    """The screen's threshold for one message, as ``ScreenModel.escalates`` applies it."""
+    return th if rules_found_concepts else max(th, THRESHOLD_WITHOUT_CONCEPTS)
+
+
+def _rules_found_concepts(text: str, rules: Any) -> bool:
+    """Whether the rules affirmed any concept in the message (what ``screen`` passes to the model)."""
+    concepts = _Concepts(rules, normalize(text))
+    _fired_rules(rules, concepts)
+    return bool(concepts.found())
 
 
 def cross_validate(
@@ -129,9 +141,13 @@ def cross_validate(
         probs = _proba(model, [normalize(r["text"]) for r in rows])
         gold = [r["urgency"] for r in rows]
         by_rules = [screen(r["text"], rules=rules_only).urgency.value for r in rows]
-        both = ["emergency" if p >= THRESHOLD else u for u, p in zip(by_rules, probs, strict=True)]
+        found = [_rules_found_concepts(r["text"], rules_only) for r in rows]
+        both = [
+            "emergency" if p >= _threshold(THRESHOLD, f) else u
+            for u, p, f in zip(by_rules, probs, found, strict=True)
+        ]
         combined.append((name, gold, by_rules, both))
-        fold_probs.extend(zip(gold, by_rules, probs, strict=True))
+        fold_probs.extend(zip(gold, by_rules, probs, found, strict=True))
         row: dict[str, Any] = {"file": name, "messages": len(rows)}
         for level, key in (
             ("emergency", "emergency_recall"),
@@ -183,7 +199,10 @@ def _print_combined(combined: list[tuple[str, list[str], list[str], list[str]]])
         for lvl, want in (("emergency", "emergency"), ("routine", "routine"), ("urgent", "emergency"))
     ]
     print(f"{'pooled':<26}{cols[0]:>18}{cols[1]:>18}{cols[2]:>16}")
-    print("\nthreshold sweep, pooled out-of-fold (model alone | rules then screen)")
+    print(
+        "\nthreshold sweep, pooled out-of-fold (model alone | rules then screen, with "
+        f"threshold_without_concepts {THRESHOLD_WITHOUT_CONCEPTS} where the rules found no concept)"
+    )
     print(
         f"{'threshold':>9}{'em recall':>11}{'routine->em':>13}{'urgent->em':>12}"
         f"{'| rules+screen em recall':>26}{'urgent->em':>12}"
@@ -191,12 +210,12 @@ def _print_combined(combined: list[tuple[str, list[str], list[str], list[str]]])
     for th in (0.5, 0.6, 0.7, 0.8, 0.9):
 
         def rate(level: str, th: float = th) -> float:
-            ps = [p for g, _, p in fold_probs if g == level]
+            ps = [p for g, _, p, _ in fold_probs if g == level]
             return sum(p >= th for p in ps) / len(ps)
 
         def both(level: str, th: float = th) -> float:
-            pairs = [(u, p) for g, u, p in fold_probs if g == level]
-            return sum(u == "emergency" or p >= th for u, p in pairs) / len(pairs)
+            rows = [(u, p, f) for g, u, p, f in fold_probs if g == level]
+            return sum(u == "emergency" or p >= _threshold(th, f) for u, p, f in rows) / len(rows)
 
         print(
             f"{th:>9.1f}{rate('emergency'):>11.3f}{rate('routine'):>13.3f}{rate('urgent'):>12.3f}"

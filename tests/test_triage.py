@@ -243,6 +243,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout55.jsonl",
         "triage_heldout56.jsonl",
         "triage_heldout57.jsonl",
+        "triage_heldout58.jsonl",
+        "triage_heldout59.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -853,4 +855,31 @@ def test_third_round_intents(text: str, intent: Intent) -> None:
     ],
 )
 def test_fourth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # "today or tomorrow" asks for a visit; it is not a chosen time
+        ("can someone see me today or tomorrow, everyone is better off without me, no plan", "urgent"),
+        # heavy daily drinking, stopped, with early withdrawal
+        ("i drank like 12 beers a day and quit two days ago, now shaky and sweating", "urgent"),
+        ("tengo la pierna derecha hinchada, caliente y me duele mucho desde ayer", "urgent"),
+        # a fall with a wrist that will not grip
+        ("fell off the ladder this morning, my wrist is swollen and i cant grip anything", "urgent"),
+        # gum bleeding when brushing on warfarin is same-day; heavy bleeding is not
+        ("on warfarin, gums bleed a little when i brush, nothing else", "urgent"),
+        ("on warfarin and my nose has been gushing blood for 30 minutes", "emergency"),
+        # a recent possible HIV exposure
+        ("condom slipped off yesterday with someone new, should i get pep?", "urgent"),
+        # purging with palpitations
+        ("ive been throwing up after meals on purpose and now my heart is fluttering", "urgent"),
+        # a high creatinine with NSAIDs
+        ("my creatinine is 2.6 now and ive been taking aleve every day for my knee", "urgent"),
+        # stitches already out
+        ("got my stitches out last week, the cut looks great, need a note for gym class", "routine"),
+    ],
+)
+def test_fifth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
