@@ -536,6 +536,7 @@ class _Concepts:
         self.sents: list[Segment] = segments(text)
         self.starts = [s.start for s in self.sents]
         self.memo: dict[str, bool] = {}
+        self.benign_memo: dict[str, bool] = {}
         automaton = rules.gate_automaton
         self.present: set[str] | None = (
             {lit for _, lit in automaton.iter(text)} if automaton is not None else None
@@ -557,8 +558,21 @@ class _Concepts:
     def found(self) -> set[str]:
         return {name for name, hit in self.memo.items() if hit}
 
-    def _affirmed(self, name: str) -> bool:
-        """Whether ``name`` has at least one mention that no ConText modifier covers."""
+    def has_benign(self, name: str) -> bool:
+        """For a rule's ``none`` concept (a benign reading): affirmed, or affirmed but for history.
+
+        A benign reading told in the past tense is still the benign reading: "it stopped after 5 min
+        and hasn't come back" keeps "stopped after 5 min" although "hasn't come back" marks it past.
+        """
+        if self.has(name):
+            return True
+        found = self.benign_memo.get(name)
+        if found is None:
+            found = self.benign_memo[name] = self._affirmed(name, ignore=_BENIGN_IGNORES)
+        return found
+
+    def _affirmed(self, name: str, ignore: frozenset[str] = frozenset()) -> bool:
+        """Whether ``name`` has at least one mention that no ConText modifier (but ``ignore``) covers."""
         rules, text = self.rules, self.text
         if self.possible is not None:
             if name not in self.possible:
@@ -583,11 +597,14 @@ class _Concepts:
             )
             for cat in list(cats):
                 override = rules.overrides.get(cat)
-                if override is not None and override.search(text, m.end(), sent.end):
+                if cat in ignore or (override is not None and override.search(text, m.end(), sent.end)):
                     cats.discard(cat)
             if not cats:
                 return True
         return False
+
+
+_BENIGN_IGNORES = frozenset({"historical"})
 
 
 def _fired_rules(rules: TriageRules, concepts: _Concepts) -> list[RedFlagRule]:
@@ -600,7 +617,7 @@ def _fired_rules(rules: TriageRules, concepts: _Concepts) -> list[RedFlagRule]:
         if not (possible is not None and r.all and r.all[0] not in possible)
         and all(concepts.has(c) for c in r.all)
         and (not r.any or any(concepts.has(c) for c in r.any))
-        and not (any(concepts.has(c) for c in r.none) and not any(concepts.has(c) for c in r.unless))
+        and not (any(concepts.has_benign(c) for c in r.none) and not any(concepts.has(c) for c in r.unless))
     ]
 
 

@@ -245,6 +245,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout57.jsonl",
         "triage_heldout58.jsonl",
         "triage_heldout59.jsonl",
+        "triage_heldout60.jsonl",
+        "triage_heldout61.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -882,4 +884,24 @@ def test_fourth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_fifth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("burning on my forehead then blisters came up by my left eyebrow this morning", "urgent"),
+        # a stable, months-long pattern is not a new change
+        ("for the past several months mom gets more confused in the evenings, the same as always", "routine"),
+        ("ive been out of my xarelto for 3 days because of the insurance", "urgent"),
+        ("since starting it last week i have a red itchy rash on my back, the allopurinol i mean", "urgent"),
+        ("mi mama tiene el ojo izquierdo rojo y le molesta mucho la luz desde ayer", "urgent"),
+        ("tengo epoc. hace dos dias tengo flema amarilla y mas tos", "urgent"),
+        ("my husband keeps seeing people in the backyard that aren't there since his new pill", "urgent"),
+        ("grandpa says he wishes he wouldn't wake up some days, no plan, he'd never do anything", "urgent"),
+        # a benign reading told in the past tense still stops the emergency rule
+        ("on eliquis, dad had a nosebleed today. stopped after 5 min and hasnt come back", "urgent"),
+    ],
+)
+def test_sixth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
