@@ -162,20 +162,10 @@ class FHIRChart(_FHIRBase):
         """A GET (or, with ``content``, a batch POST of reads), retried once on a stale connection."""
         with self._transport_errors(resource_type):
             for fresh in (False, True):
+                # built per attempt: the timeout is clipped to what is left of the deadline
+                method, kwargs = self._request(params, resource_type, expires, token, content)
                 try:
-                    if content is not None:
-                        return self._client.post(
-                            url,
-                            content=content,
-                            headers=self._headers(token, post=True),
-                            timeout=self._request_timeout(expires, resource_type),
-                        )
-                    return self._client.get(
-                        url,
-                        params=list(params) if params else None,
-                        headers=self._headers(token),
-                        timeout=self._request_timeout(expires, resource_type),
-                    )
+                    return self._client.request(method, url, **kwargs)
                 except httpx.RemoteProtocolError:
                     if fresh:
                         raise
@@ -446,20 +436,10 @@ class AsyncFHIRChart(_FHIRBase):
         """A GET (or, with ``content``, a batch POST of reads), retried once on a stale connection."""
         with self._transport_errors(resource_type):
             for fresh in (False, True):
+                # built per attempt: the timeout is clipped to what is left of the deadline
+                method, kwargs = self._request(params, resource_type, expires, token, content)
                 try:
-                    if content is not None:
-                        return await self._client.post(
-                            url,
-                            content=content,
-                            headers=self._headers(token, post=True),
-                            timeout=self._request_timeout(expires, resource_type),
-                        )
-                    return await self._client.get(
-                        url,
-                        params=list(params) if params else None,
-                        headers=self._headers(token),
-                        timeout=self._request_timeout(expires, resource_type),
-                    )
+                    return await self._client.request(method, url, **kwargs)
                 except httpx.RemoteProtocolError:
                     if fresh:
                         raise

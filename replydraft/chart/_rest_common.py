@@ -611,6 +611,28 @@ class _FHIRBase:
             return url, search.params
         return f"{url}?{httpx.QueryParams(search.params)}", None
 
+    def _request(
+        self,
+        params: Sequence[tuple[str, str]] | None,
+        resource_type: str,
+        expires: float | None,
+        token: str | None,
+        content: bytes | None,
+    ) -> tuple[str, dict[str, Any]]:
+        """Method and keyword arguments of one request: a GET, or with ``content`` a batch POST of reads."""
+        timeout = self._request_timeout(expires, resource_type)
+        if content is not None:
+            return "POST", {
+                "content": content,
+                "headers": self._headers(token, post=True),
+                "timeout": timeout,
+            }
+        return "GET", {
+            "params": list(params) if params else None,
+            "headers": self._headers(token),
+            "timeout": timeout,
+        }
+
     def _headers(self, token: str | None, *, post: bool = False) -> dict[str, str]:
         headers = {"Accept": _ACCEPT, "Content-Type": _ACCEPT} if post else {"Accept": _ACCEPT}
         if token:
