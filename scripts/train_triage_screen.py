@@ -223,6 +223,29 @@ def _print_combined(combined: list[tuple[str, list[str], list[str], list[str]]])
         )
 
 
+def _provenance(
+    paths: Sequence[Path], files: dict[str, list[dict[str, Any]]], *, emergencies: bool
+) -> dict[str, Any]:
+    """The ``trained_with`` and ``training_files`` blocks of a model's ``about``."""
+    rows: list[dict[str, Any]] = []
+    for p in paths:
+        row: dict[str, Any] = {
+            "file": p.name,
+            "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+            "messages": len(files[p.name]),
+        }
+        if emergencies:
+            row["emergencies"] = sum(r["urgency"] == "emergency" for r in files[p.name])
+        rows.append(row)
+    return {
+        "trained_with": {
+            "scikit-learn": importlib.metadata.version("scikit-learn"),
+            "python": ".".join(str(x) for x in sys.version_info[:3]),
+        },
+        "training_files": rows,
+    }
+
+
 def _round(x: float, digits: int) -> float:
     return float(f"{x:.{digits}g}")
 
@@ -394,18 +417,7 @@ def train_intent(files: dict[str, list[dict[str, Any]]], paths: list[Path]) -> N
             "n-gram, the weighted intent patterns (intents.json) decide. Regenerate with "
             "scripts/train_triage_screen.py; never edit by hand."
         ),
-        "trained_with": {
-            "scikit-learn": importlib.metadata.version("scikit-learn"),
-            "python": ".".join(str(x) for x in sys.version_info[:3]),
-        },
-        "training_files": [
-            {
-                "file": p.name,
-                "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
-                "messages": len(files[p.name]),
-            }
-            for p in paths
-        ],
+        **_provenance(paths, files, emergencies=False),
         "params": {
             "text": "replydraft._triage_text.normalize, then str.lower (TfidfVectorizer default)",
             "target": "intent",
@@ -486,19 +498,7 @@ def main() -> int:
             "(threshold_without_concepts when the rules affirmed no concept at all). "
             "It only ever raises urgency. Regenerate with scripts/train_triage_screen.py; never edit by hand."
         ),
-        "trained_with": {
-            "scikit-learn": importlib.metadata.version("scikit-learn"),
-            "python": ".".join(str(x) for x in sys.version_info[:3]),
-        },
-        "training_files": [
-            {
-                "file": p.name,
-                "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
-                "messages": len(files[p.name]),
-                "emergencies": sum(r["urgency"] == "emergency" for r in files[p.name]),
-            }
-            for p in paths
-        ],
+        **_provenance(paths, files, emergencies=True),
         "params": {
             "text": "replydraft._triage_text.normalize, then str.lower (TfidfVectorizer default)",
             "target": "urgency == 'emergency'",
