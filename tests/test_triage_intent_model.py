@@ -10,12 +10,12 @@ import dataclasses
 import hashlib
 import json
 import math
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_triage_model import copy_rules
 
 from replydraft._triage_model import INTENT_MODEL_FILE, load_intent_model, parse_intent_model
 from replydraft._triage_text import normalize
@@ -68,14 +68,7 @@ def rules_dir(tmp_path: Path) -> Callable[..., Path]:
     """A copy of the packaged rule files (screen included), with (or without) a hand-made intent model."""
 
     def make(doc: dict[str, Any] | str | None = None) -> Path:
-        for name in ("redflags.json", "context.json", "intents.json", "screen_model.json"):
-            shutil.copy(RULES / name, tmp_path / name)
-        target = tmp_path / INTENT_MODEL_FILE
-        if doc is None:
-            target.unlink(missing_ok=True)
-        else:
-            target.write_text(doc if isinstance(doc, str) else json.dumps(doc), encoding="utf-8")
-        return tmp_path
+        return copy_rules(tmp_path, INTENT_MODEL_FILE, doc, also=("screen_model.json",))
 
     return make
 

@@ -11,7 +11,7 @@ import json
 import math
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -79,19 +79,27 @@ def _model_doc(*, coef: float = 4.0, intercept: float = -2.0, threshold: float =
     }
 
 
+def copy_rules(
+    target: Path, model_file: str, doc: dict[str, Any] | str | None, also: Sequence[str] = ()
+) -> Path:
+    """The packaged rule files (and ``also``) copied to ``target``, with ``doc`` as ``model_file``
+    (raw text, a JSON document, or None for no such file)."""
+    for name in ("redflags.json", "context.json", "intents.json", *also):
+        shutil.copy(RULES / name, target / name)
+    path = target / model_file
+    if doc is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_text(doc if isinstance(doc, str) else json.dumps(doc), encoding="utf-8")
+    return target
+
+
 @pytest.fixture
 def rules_dir(tmp_path: Path) -> Callable[..., Path]:
     """A copy of the packaged rule files, with (or without) a hand-made screen model."""
 
     def make(doc: dict[str, Any] | str | None = None) -> Path:
-        for name in ("redflags.json", "context.json", "intents.json"):
-            shutil.copy(RULES / name, tmp_path / name)
-        target = tmp_path / SCREEN_MODEL_FILE
-        if doc is None:
-            target.unlink(missing_ok=True)
-        else:
-            target.write_text(doc if isinstance(doc, str) else json.dumps(doc), encoding="utf-8")
-        return tmp_path
+        return copy_rules(tmp_path, SCREEN_MODEL_FILE, doc)
 
     return make
 
