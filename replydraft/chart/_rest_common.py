@@ -306,9 +306,7 @@ class _FHIRBase:
         retry_allowed: bool,
     ) -> Mapping[str, Any] | None:
         """The parsed body; None when a 401 should be retried once with a fresh token."""
-        if response.status_code == 401 and retry_allowed and token and self._auth and self._auth.refreshable:
-            logger.info("401 from the FHIR server: refreshing the token once")
-            self._auth.invalidate(token)
+        if response.status_code == 401 and self._refreshed(token, retry_allowed, "401 from the FHIR server"):
             return None
         if response.status_code >= 400:
             raise self._error_for(response, resource_type, read=read)
@@ -443,17 +441,20 @@ class _FHIRBase:
                     resource_type="Bundle",
                 )
             )
-        if (
-            retry_allowed
-            and token
-            and self._auth
-            and self._auth.refreshable
-            and any(_entry_status(e) == 401 for e in entries)
+        if any(_entry_status(e) == 401 for e in entries) and self._refreshed(
+            token, retry_allowed, "401 inside a batch-response"
         ):
-            logger.info("401 inside a batch-response: refreshing the token once")
-            self._auth.invalidate(token)
             return None
         return entries
+
+    def _refreshed(self, token: str | None, retry_allowed: bool, what: str) -> bool:
+        """After a 401: drop ``token`` so the next request gets a fresh one, if this is the first try
+        and the auth can refresh; whether the caller should retry."""
+        if not (retry_allowed and token and self._auth and self._auth.refreshable):
+            return False
+        logger.info("%s: refreshing the token once", what)
+        self._auth.invalidate(token)
+        return True
 
     def _refuse_batch(self, unsupported: _BatchUnsupported) -> None:
         """After a refused batch: raise (batch=True), or remember it and fall back (batch=None)."""
