@@ -247,6 +247,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout59.jsonl",
         "triage_heldout60.jsonl",
         "triage_heldout61.jsonl",
+        "triage_heldout62.jsonl",
+        "triage_heldout63.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -904,4 +906,33 @@ def test_fifth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_sixth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # passive wishes to be gone: "without me" is not a negation, "keep thinking" is not history
+        ("for the past month i keep feeling everyone would be better off without me. no plan", "urgent"),
+        ("honestly it would be easier for everyone if i was gone. i would never act on it", "urgent"),
+        # self-injury told by a parent; a grooming or kitchen cut is not self-injury
+        ("saw scratches on my sons thighs, he says it helps when he is upset. he is not suicidal", "urgent"),
+        ("my nails are too thick to cut myself anymore, can i see podiatry", "routine"),
+        ("i cut myself chopping onions, small cut, stopped bleeding with pressure", "routine"),
+        # saddle numbness and unnoticed incontinence in plain words
+        ("since last night he cant feel anything down there, wet the bed and didnt notice", "emergency"),
+        # an implanted defibrillator that keeps firing
+        ("my icd has gone off twice this morning", "emergency"),
+        ("my defibrillator went off once yesterday while mowing, i feel fine now", "urgent"),
+        ("pulse has been 118 all afternoon just sitting on the couch", "urgent"),
+        ("i have adrenal insufficiency and the stomach flu, cant keep my hydrocortisone down", "urgent"),
+        ("fell off the ladder, he cant put no weight on his right foot", "urgent"),
+        ("the scale in your lobby has been broken for months fyi", "routine"),
+        ("had a cardiac cath through the wrist tuesday, now theres a painful lump at the wrist", "urgent"),
+        ("working nights my body is confused, i sleep at 4am", "routine"),
+        ("sorry, sent that last message by mistake", "routine"),
+        ("i took my evening pills by mistake this morning", "urgent"),
+    ],
+)
+def test_seventh_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
