@@ -24,6 +24,7 @@ from replydraft.models import Intent, Urgency
 from replydraft.triage import load_rules, screen
 
 STATISTICAL = "emergency.statistical_screen"
+STATISTICAL_URGENT = "urgent.statistical_screen"
 
 LEVELS = [u.value for u in Urgency]
 INTENTS = [i.value for i in Intent]
@@ -92,11 +93,19 @@ def main() -> int:
         f"  caught only by the statistical screen: {by_screen['emergency']} of {len(em)} emergencies; "
         f"its other escalations: {by_screen['urgent']} urgent, {by_screen['routine']} routine"
     )
+    # likewise the urgent screen runs only on messages still routine after the rules and that screen
+    by_urgent = Counter(
+        r["urgency"] for r, p in zip(rows, preds, strict=True) if STATISTICAL_URGENT in p.reasons
+    )
+    print(
+        f"  raised to urgent only by the urgent screen: {by_urgent['urgent']} of {len(ur)} urgent, "
+        f"{by_urgent['emergency']} emergencies, {by_urgent['routine']} routine"
+    )
     acc = sum(g == p for g, p in i_pairs) / len(i_pairs)
     _matrix("Intent", INTENTS, i_pairs)
     print(f"\n  intent accuracy             {acc:.3f}  (target >= 0.85)")
 
-    rules_only = dataclasses.replace(load_rules(), screen_model=None)
+    rules_only = dataclasses.replace(load_rules(), screen_model=None, urgent_model=None)
     base: list[float] = []
     for _ in range(args.repeat):
         for r in rows:
@@ -122,7 +131,7 @@ def main() -> int:
         f"p95 {1000 * times[int(0.95 * len(times))]:.3f} ms, max {1000 * times[-1]:.3f} ms"
     )
     print(f"CPU time per message (mean): {cpu_ms:.3f} ms; load average {os.getloadavg()[0]:.1f}")
-    print(f"rules only (no statistical screen): per message median {1000 * statistics.median(base):.3f} ms")
+    print(f"rules only (no statistical screens): per message median {1000 * statistics.median(base):.3f} ms")
     long_text = ("ok thanks. " * 6000) + "my chest is crushing and my left arm is numb"
     t0 = time.perf_counter()
     t = screen(long_text)

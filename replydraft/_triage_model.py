@@ -41,6 +41,7 @@ from replydraft.errors import ConfigurationError
 __all__ = [
     "INTENT_MODEL_FILE",
     "SCREEN_MODEL_FILE",
+    "URGENT_MODEL_FILE",
     "IntentModel",
     "ScreenModel",
     "load_intent_model",
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 SCREEN_MODEL_FILE = "screen_model.json"
+URGENT_MODEL_FILE = "urgent_model.json"
 INTENT_MODEL_FILE = "intent_model.json"
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
@@ -144,12 +146,17 @@ class _Vectorizer:
 
 @dataclass(frozen=True)
 class ScreenModel:
-    """A loaded statistical screen (see the module docstring).
+    """A loaded statistical screen (see the module docstring): the emergency or the urgent screen.
+
+    Both are the same kind of binary model: the emergency screen's target is ``urgency == emergency``
+    (``screen_model.json``), the urgent screen's ``urgency != routine`` (``urgent_model.json``). The
+    level a model raises a message to is its reason id's prefix.
 
     Attributes:
         version: The model file's version string.
-        reason: The reason id it adds to ``Triage.reasons`` when it escalates.
-        threshold: Probability from which a message is escalated to emergency.
+        reason: The reason id it adds to ``Triage.reasons`` when it escalates (``emergency.…`` or
+            ``urgent.…``).
+        threshold: Probability from which a message is escalated to the model's level.
         intercept: Logistic-regression intercept.
         threshold_without_concepts: The (higher) threshold for a message in which the rules found no
             clinical concept at all: on such text, typically short, a few n-grams decide the
@@ -166,8 +173,13 @@ class ScreenModel:
     vectorizers: tuple[_Vectorizer, ...] = field(repr=False)
     threshold_without_concepts: float = 0.8
 
+    @property
+    def level(self) -> str:
+        """The urgency this model raises a message to: ``emergency`` or ``urgent``."""
+        return self.reason.split(".", 1)[0]
+
     def probability(self, text: str, cache: NgramCache | None = None) -> float:
-        """P(emergency) for already-normalised text (``_triage_text.normalize``).
+        """P(target) for already-normalised text (``_triage_text.normalize``).
 
         ``cache``: n-grams already made for this text (see :data:`NgramCache`); filled as a side effect.
         """
@@ -182,7 +194,7 @@ class ScreenModel:
     def escalates(
         self, text: str, *, rules_found_concepts: bool = True, cache: NgramCache | None = None
     ) -> bool:
-        """Whether the model's P(emergency) reaches the threshold for this normalised text.
+        """Whether the model's probability reaches the threshold for this normalised text.
 
         Args:
             text: Normalised message text.
@@ -221,8 +233,16 @@ def _parse_vectorizer(spec: Mapping[str, Any], n_classes: int = 1) -> _Vectorize
     return _Vectorizer(analyzer, lo, hi, bool(spec["sublinear_tf"]), idf_coefs, idf_sq, n_classes)
 
 
-def parse_screen_model(data: Mapping[str, Any]) -> ScreenModel:
-    """Build a :class:`ScreenModel` from the decoded JSON (raises ConfigurationError if malformed)."""
+def parse_screen_model(
+    data: Mapping[str, Any], *, level: str = "emergency", name: str = SCREEN_MODEL_FILE
+) -> ScreenModel:
+    """Build a :class:`ScreenModel` from the decoded JSON (raises ConfigurationError if malformed).
+
+    Args:
+        data: The decoded model file.
+        level: The level the model must raise to (its reason id's prefix): ``emergency`` or ``urgent``.
+        name: The file name, for the error message.
+    """
     try:
         labels = {str(k): str(v) for k, v in dict(data["labels"]).items()}
         if not (labels.get("en") and labels.get("es")):
@@ -240,24 +260,28 @@ def parse_screen_model(data: Mapping[str, Any]) -> ScreenModel:
             raise ValueError("bad threshold, intercept or vectorizers")
         if not model.threshold <= model.threshold_without_concepts < 1.0:
             raise ValueError("threshold_without_concepts must lie between threshold and 1")
-        if not model.reason.startswith("emergency."):
-            raise ValueError("the screen's reason must be an emergency reason id")
+        if model.level != level or model.reason == f"{level}.":
+            raise ValueError(f"the screen's reason must be an {level} reason id")
         return model
     except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigurationError(f"triage {SCREEN_MODEL_FILE} is malformed") from exc
+        raise ConfigurationError(f"triage {name} is malformed") from exc
 
 
-def load_screen_model(directory: Any) -> ScreenModel | None:
-    """Load ``screen_model.json`` from a rules directory; None when the directory has none.
+def load_screen_model(
+    directory: Any, *, level: str = "emergency", name: str = SCREEN_MODEL_FILE
+) -> ScreenModel | None:
+    """Load a statistical screen from a rules directory; None when the directory has no such file.
 
     Args:
         directory: A ``pathlib.Path`` or ``importlib.resources`` Traversable (the rules directory).
+        level: ``emergency`` (``screen_model.json``) or ``urgent`` (``urgent_model.json``).
+        name: The file to read.
 
     Raises:
         ConfigurationError: The file exists but cannot be read or is malformed.
     """
-    data = _read_model(directory, SCREEN_MODEL_FILE)
-    return None if data is None else parse_screen_model(data)
+    data = _read_model(directory, name)
+    return None if data is None else parse_screen_model(data, level=level, name=name)
 
 
 def _read_model(directory: Any, name: str) -> dict[str, Any] | None:

@@ -15,6 +15,10 @@ model later does. The rules are data, not code (``replydraft/triage_rules/*.json
   message they did not call an emergency becomes one (reason ``emergency.statistical_screen``) when a
   TF-IDF + logistic-regression model trained on the labelled fixtures is confident enough. It only ever
   raises urgency; the rules' first-pass emergency recall on unseen messages (0.71-0.89) is why it exists.
+* ``urgent_model.json`` (optional) — the same kind of model with the target "urgent or worse": a message
+  still routine after the rules and the emergency screen becomes urgent (reason
+  ``urgent.statistical_screen``) when it is confident enough. The rules' first-pass urgent recall on unseen
+  messages (about 0.78) is why it exists.
 * ``intent_model.json`` (optional) — a statistical intent classifier (multinomial logistic regression over
   the same kind of n-grams) that names the request; the weighted intent patterns decide when it is unsure
   or absent. Out of fold it was right more often than the patterns on held-out sets (0.90 vs about 0.85).
@@ -40,6 +44,7 @@ from importlib import resources
 from typing import Any
 
 from replydraft._triage_model import (
+    URGENT_MODEL_FILE,
     IntentModel,
     NgramCache,
     ScreenModel,
@@ -135,6 +140,8 @@ class TriageRules:
         symptom_from_concepts: Symptom-intent weight added per red-flag concept found.
         screen_model: The statistical second screen (``screen_model.json``), or None when the rules
             directory has none.
+        urgent_model: The statistical urgent screen (``urgent_model.json``), or None: without it only
+            the rules make a message urgent.
         intent_model: The statistical intent classifier (``intent_model.json``), or None: the weighted
             intent patterns then decide alone.
         gate_automaton: An Aho-Corasick automaton over every gate literal, so one pass over a message
@@ -158,6 +165,7 @@ class TriageRules:
     symptom_from_concepts: float
     screen_model: ScreenModel | None = None
     intent_model: IntentModel | None = None
+    urgent_model: ScreenModel | None = None
     gate_automaton: Any = None
     list_closers: Mapping[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
     gate_owners: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
@@ -360,16 +368,16 @@ def load_rules(directory: Any = None) -> TriageRules:
     Args:
         directory: A ``pathlib.Path`` or ``importlib.resources`` Traversable holding ``redflags.json``,
             ``context.json`` and ``intents.json``, and optionally ``screen_model.json`` (without it there
-            is no statistical screen) and ``intent_model.json`` (without it the intent patterns decide
-            alone); defaults to the packaged ``triage_rules``.
+            is no statistical screen), ``urgent_model.json`` (without it only the rules make a message
+            urgent) and ``intent_model.json`` (without it the intent patterns decide alone); defaults
+            to the packaged ``triage_rules``.
 
     Returns:
         The compiled rules.
 
     Raises:
         ConfigurationError: A file is missing or malformed, a regex does not compile, a rule names
-            an unknown concept, or ``screen_model.json`` or ``intent_model.json`` is present but
-            malformed.
+            an unknown concept, or one of the model files is present but malformed.
     """
     if directory is None:
         directory = resources.files("replydraft").joinpath("triage_rules")
@@ -377,6 +385,7 @@ def load_rules(directory: Any = None) -> TriageRules:
     ctx = _read_json(directory, "context.json")
     ints = _read_json(directory, "intents.json")
     screen_model = load_screen_model(directory)
+    urgent_model = load_screen_model(directory, level="urgent", name=URGENT_MODEL_FILE)
     intent_model = load_intent_model(directory, frozenset(i.value for i in Intent))
     try:
         macros: dict[str, str] = dict(red.get("macros", {}))
@@ -462,6 +471,7 @@ def load_rules(directory: Any = None) -> TriageRules:
             symptom_from_concepts=float(ints["symptom_from_concepts"]),
             screen_model=screen_model,
             intent_model=intent_model,
+            urgent_model=urgent_model,
             gate_automaton=_gate_automaton(
                 [*gates.values(), *(ip.gate for ip in intent_patterns), *(t.gate for t in triggers)]
             ),
@@ -669,9 +679,9 @@ def screen(text: str, *, rules: TriageRules | None = None) -> Triage:
         rules: Rules to use instead of the packaged ones (see :func:`load_rules`).
 
     Returns:
-        The triage: urgency (the most severe rule that fired, or emergency when the rules did not say so
-        but the statistical screen did), intent, the ids of the rules that fired (never patient text) and
-        the language (``en`` or ``es``).
+        The triage: urgency (the most severe rule that fired, raised to emergency or urgent when the
+        statistical emergency or urgent screen says so), intent, the ids of the rules that fired and of
+        the screens that raised it (never patient text) and the language (``en`` or ``es``).
 
     Raises:
         InvalidMessageError: ``text`` is not a string.
@@ -688,15 +698,16 @@ def screen(text: str, *, rules: TriageRules | None = None) -> Triage:
     guess = r.intent_model.predict(norm, ngrams) if r.intent_model is not None else None
     intent = Intent(guess) if guess is not None else _classify_intent(r, norm, found, concepts.present)
     reasons = tuple(dict.fromkeys(f.id for f in fired))
-    model = r.screen_model
-    # the second screen only raises: skipped when the rules already found an emergency
-    if (
-        urgency is not Urgency.EMERGENCY
-        and model is not None
-        and model.escalates(norm, rules_found_concepts=bool(found), cache=ngrams)
-    ):
-        urgency = Urgency.EMERGENCY
-        reasons = (model.reason, *reasons)
+    # the statistical screens only raise: the emergency screen is skipped when the rules already found
+    # an emergency, the urgent screen unless the message is still routine
+    for model, level in ((r.screen_model, Urgency.EMERGENCY), (r.urgent_model, Urgency.URGENT)):
+        if (
+            model is not None
+            and urgency.rank < level.rank
+            and model.escalates(norm, rules_found_concepts=bool(found), cache=ngrams)
+        ):
+            urgency = level
+            reasons = (model.reason, *reasons)
     logger.debug("triage: urgency=%s intent=%s rules=%d", urgency.value, intent.value, len(reasons))
     return Triage(urgency=urgency, intent=intent, reasons=reasons, language=detect_language(norm))
 
@@ -707,8 +718,9 @@ def reason_labels(
     """Plain-language labels for rule ids (unknown ids are skipped), in ``language`` (``en``/``es``)."""
     r = rules or _default_rules()
     by_id: dict[str, Mapping[str, str]] = {rule.id: rule.labels for rule in r.rules}
-    if r.screen_model is not None:
-        by_id[r.screen_model.reason] = r.screen_model.labels
+    for model in (r.screen_model, r.urgent_model):
+        if model is not None:
+            by_id[model.reason] = model.labels
     lang = "es" if language.startswith("es") else "en"
     out: list[str] = []
     for rid in reasons:

@@ -12,6 +12,10 @@ Writes:
                                                  with sha256 and counts, parameters, a leave-one-file-out
                                                  cross-validation table)
     tests/fixtures/triage_screen_parity.json     scikit-learn's P(emergency) for every dev message
+    replydraft/triage_rules/urgent_model.json   the urgent screen: the same pipeline with the target
+                                                 ``urgency != "routine"`` (urgent or worse), its own
+                                                 thresholds and a leave-one-file-out table
+    tests/fixtures/triage_urgent_parity.json     scikit-learn's P(urgent or worse) for every dev message
     replydraft/triage_rules/intent_model.json   the intent classifier: TF-IDF (word 1-2-grams, at most
                                                  5,000 + char_wb 3-5-grams, at most 8,000) +
                                                  multinomial ``LogisticRegression(C=10)`` on ``intent``;
@@ -43,14 +47,19 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import Pipeline, make_pipeline, make_union  # noqa: E402
 
-from replydraft._triage_model import parse_intent_model, parse_screen_model  # noqa: E402
+from replydraft._triage_model import (  # noqa: E402
+    SCREEN_MODEL_FILE,
+    URGENT_MODEL_FILE,
+    parse_intent_model,
+    parse_screen_model,
+)
 from replydraft._triage_text import normalize  # noqa: E402
 from replydraft.models import Intent  # noqa: E402
 from replydraft.triage import _Concepts, _fired_rules, load_rules, screen  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 RULES_DIR = ROOT / "replydraft" / "triage_rules"
-OUT_MODEL = RULES_DIR / "screen_model.json"
+OUT_MODEL = RULES_DIR / SCREEN_MODEL_FILE
 OUT_PARITY = FIXTURES / "triage_screen_parity.json"
 PARITY_SET = "triage_dev.jsonl"
 
@@ -69,6 +78,25 @@ LABELS = {
     "es": "palabras que suelen acompañar a una emergencia (filtro estadístico, ninguna regla específica)",
 }
 PARITY_TOLERANCE = 1e-6
+
+OUT_URGENT = RULES_DIR / URGENT_MODEL_FILE
+OUT_URGENT_PARITY = FIXTURES / "triage_urgent_parity.json"
+URGENT_REASON = "urgent.statistical_screen"
+# chosen from the sweep this script prints and from the first measurements of blind sets 36-61 (the rules
+# and emergency screen as they were when each set arrived, this model out of fold): see
+# triage_rules/README.md
+URGENT_THRESHOLD = 0.6
+URGENT_THRESHOLD_WITHOUT_CONCEPTS = 0.8
+URGENT_LABELS = {
+    "en": (
+        "wording that often goes with problems needing a same-day answer "
+        "(statistical screen, no specific rule matched)"
+    ),
+    "es": (
+        "palabras que suelen acompañar a problemas que necesitan respuesta el mismo día "
+        "(filtro estadístico, ninguna regla específica)"
+    ),
+}
 
 OUT_INTENT = RULES_DIR / "intent_model.json"
 OUT_INTENT_PARITY = FIXTURES / "triage_intent_parity.json"
@@ -109,9 +137,9 @@ def _proba(model: Pipeline, texts: Sequence[str]) -> list[float]:
 fold_probs: list[tuple[str, str, float, bool]] = []
 
 
-def _threshold(th: float, rules_found_concepts: bool) -> float:
-    """The screen's threshold for one message, as ``ScreenModel.escalates`` applies it."""
-    return th if rules_found_concepts else max(th, THRESHOLD_WITHOUT_CONCEPTS)
+def _threshold(th: float, rules_found_concepts: bool, without: float = THRESHOLD_WITHOUT_CONCEPTS) -> float:
+    """A screen's threshold for one message, as ``ScreenModel.escalates`` applies it."""
+    return th if rules_found_concepts else max(th, without)
 
 
 def _rules_found_concepts(text: str, rules: Any) -> bool:
@@ -278,20 +306,60 @@ def _vectorizer_specs(
     return specs
 
 
-def export(model: Pipeline, about: dict[str, Any], digits: int) -> dict[str, Any]:
-    """The JSON document: every vocabulary entry with its idf and coefficient (nothing pruned)."""
+def export(model: Pipeline, about: dict[str, Any], digits: int, head: dict[str, Any]) -> dict[str, Any]:
+    """The JSON document: every vocabulary entry with its idf and coefficient (nothing pruned).
+
+    ``head``: the screen's ``reason``, ``labels``, ``threshold`` and ``threshold_without_concepts``.
+    """
     lr = model.steps[1][1]
     vectorizers = _vectorizer_specs(model, lambda column: _round(float(lr.coef_[0][column]), digits), digits)
     return {
         "version": MODEL_VERSION,
         "about": about,
-        "reason": REASON,
-        "labels": LABELS,
-        "threshold": THRESHOLD,
-        "threshold_without_concepts": THRESHOLD_WITHOUT_CONCEPTS,
+        **head,
         "intercept": _round(float(lr.intercept_[0]), digits),
         "vectorizers": vectorizers,
     }
+
+
+def write_screen(
+    model: Pipeline,
+    about: dict[str, Any],
+    head: dict[str, Any],
+    texts: Sequence[str],
+    out_model: Path,
+    out_parity: Path,
+    target: str,
+) -> None:
+    """Export a fitted screen with the fewest digits that reproduce scikit-learn, and its parity file."""
+    level = head["reason"].split(".", 1)[0]
+    all_probs = _proba(model, texts)
+    for digits in (7, 9, 12, 17):
+        doc = export(model, about, digits, head)
+        screen_model = parse_screen_model(doc, level=level, name=out_model.name)
+        worst = max(abs(screen_model.probability(t) - p) for t, p in zip(texts, all_probs, strict=True))
+        print(f"\nfloats at {digits} significant digits: max |pure Python - scikit-learn| = {worst:.2e}")
+        if worst < PARITY_TOLERANCE / 4:  # margin for messages the check has not seen
+            break
+    else:
+        raise SystemExit("pure-Python inference does not reproduce scikit-learn")
+    text = dumps(doc)
+    out_model.write_text(text, encoding="utf-8")
+    sizes = ", ".join(f"{v['analyzer']} {len(v['features'])}" for v in doc["vectorizers"])
+    print(f"wrote {out_model.relative_to(ROOT)} ({len(text.encode()):,} bytes; features: {sizes})")
+    dev = _rows(FIXTURES / PARITY_SET)
+    dev_probs = _proba(model, [normalize(r["text"]) for r in dev])
+    parity = {
+        "about": (
+            f"scikit-learn's {target} for every message of {PARITY_SET}, from the model fitted by "
+            f"scripts/train_triage_screen.py (written together with {out_model.name})."
+        ),
+        "model_version": MODEL_VERSION,
+        "model_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "probabilities": {r["id"]: p for r, p in zip(dev, dev_probs, strict=True)},
+    }
+    out_parity.write_text(json.dumps(parity, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {out_parity.relative_to(ROOT)} ({len(dev)} messages)")
 
 
 def dumps(doc: dict[str, Any]) -> str:
@@ -312,6 +380,126 @@ def dumps(doc: dict[str, Any]) -> str:
     text = "\n".join(lines) + "\n"
     assert json.loads(text) == doc
     return text
+
+
+def cross_validate_urgent(files: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[float]]:
+    """Leave one fixture file out for the urgent screen; the table (model alone) and every fold probability.
+
+    The probabilities come in the order of ``fold_probs`` (files, then rows), so the caller can combine
+    them with the emergency screen's.
+    """
+    table: list[dict[str, Any]] = []
+    fold: list[float] = []
+    pooled = {"urgent_or_worse": [0, 0], "routine": [0, 0]}
+    for name, rows in files.items():
+        train = [r for other, rs in files.items() if other != name for r in rs]
+        model = _fit([normalize(r["text"]) for r in train], [r["urgency"] != "routine" for r in train])
+        probs = _proba(model, [normalize(r["text"]) for r in rows])
+        fold.extend(probs)
+        row: dict[str, Any] = {"file": name, "messages": len(rows)}
+        for group, key, in_group in (
+            ("urgent_or_worse", "recall", lambda r: r["urgency"] != "routine"),
+            ("routine", "routine_false_escalation", lambda r: r["urgency"] == "routine"),
+        ):
+            hits = [p >= URGENT_THRESHOLD for r, p in zip(rows, probs, strict=True) if in_group(r)]
+            pooled[group][0] += sum(hits)
+            pooled[group][1] += len(hits)
+            row[group] = len(hits)
+            row[key] = round(sum(hits) / len(hits), 3) if hits else None
+        table.append(row)
+    table.append(
+        {
+            "file": "pooled",
+            "messages": sum(len(r) for r in files.values()),
+            "urgent_or_worse": pooled["urgent_or_worse"][1],
+            "recall": round(pooled["urgent_or_worse"][0] / pooled["urgent_or_worse"][1], 3),
+            "routine": pooled["routine"][1],
+            "routine_false_escalation": round(pooled["routine"][0] / pooled["routine"][1], 3),
+        }
+    )
+    return table, fold
+
+
+def _print_urgent_sweep(fold: Sequence[float]) -> None:
+    """Rules, then the emergency screen, then the urgent screen, all out of fold, pooled, per threshold."""
+    print(
+        "\nurgent screen after the rules and the emergency screen, pooled out of fold "
+        "(rules tuned on most files, so their share is flattered)"
+    )
+    print(
+        f"{'threshold':>9}{'without concepts':>18}{'urgent exact':>14}{'>= urgent':>11}{'routine spec':>14}"
+    )
+    for th in (None, 0.5, 0.6, 0.7, 0.8):
+        withouts = (0.0, URGENT_THRESHOLD_WITHOUT_CONCEPTS) if th is not None else (0.0,)
+        for without in withouts:
+            out: list[tuple[str, str]] = []
+            for (gold, rules, p_em, found), p_u in zip(fold_probs, fold, strict=True):
+                urgency = rules
+                if urgency != "emergency" and p_em >= _threshold(THRESHOLD, found):
+                    urgency = "emergency"
+                if th is not None and urgency == "routine" and p_u >= _threshold(th, found, without):
+                    urgency = "urgent"
+                out.append((gold, urgency))
+
+            def share(level: str, wanted: tuple[str, ...], out: list[tuple[str, str]] = out) -> float:
+                preds = [u for g, u in out if g == level]
+                return sum(u in wanted for u in preds) / len(preds)
+
+            label = "-" if th is None else f"{th:.1f}"
+            print(
+                f"{label:>9}{(without or '-'):>18}{share('urgent', ('urgent',)):>14.3f}"
+                f"{share('urgent', ('urgent', 'emergency')):>11.3f}{share('routine', ('routine',)):>14.3f}"
+            )
+
+
+def train_urgent(files: dict[str, list[dict[str, Any]]], paths: list[Path]) -> None:
+    """Cross-validate, fit and export the urgent screen (target: urgent or worse)."""
+    rows = [r for rs in files.values() for r in rs]
+    texts = [normalize(r["text"]) for r in rows]
+    cv, fold = cross_validate_urgent(files)
+    print(f"\nurgent screen: leave-one-file-out at threshold {URGENT_THRESHOLD} (model alone)")
+    print(f"{'file':<26}{'n':>5}{'>=urg':>7}{'recall':>9}{'routine->urg':>14}")
+    for row in cv:
+        print(
+            f"{row['file']:<26}{row['messages']:>5}{row['urgent_or_worse']:>7}"
+            f"{_fmt(row['recall']):>9}{_fmt(row['routine_false_escalation']):>14}"
+        )
+    _print_urgent_sweep(fold)
+    model = _fit(texts, [r["urgency"] != "routine" for r in rows])
+    about = {
+        "what": (
+            "Statistical urgent screen for replydraft.triage: after the rules and the emergency screen, a "
+            f"message still routine becomes urgent (reason {URGENT_REASON}) when this model's P(urgent or "
+            "worse) >= threshold (threshold_without_concepts when the rules affirmed no concept at all). "
+            "It only ever raises urgency. Regenerate with scripts/train_triage_screen.py; never edit by hand."
+        ),
+        **_provenance(paths, files, emergencies=True),
+        "params": {
+            "text": "replydraft._triage_text.normalize, then str.lower (TfidfVectorizer default)",
+            "target": "urgency != 'routine'",
+            "word": {**WORD, "ngram_range": list(WORD["ngram_range"]), "sublinear_tf": True},
+            "char_wb": {**CHAR, "ngram_range": list(CHAR["ngram_range"]), "sublinear_tf": True},
+            "union": "make_union(word, char_wb), each L2-normalised",
+            "logistic_regression": {"C": C, "class_weight": "balanced", "max_iter": 3000, "solver": "lbfgs"},
+        },
+        "threshold": URGENT_THRESHOLD,
+        "threshold_without_concepts": URGENT_THRESHOLD_WITHOUT_CONCEPTS,
+        "cross_validation": {
+            "method": "leave one fixture file out; model alone, at the threshold",
+            "columns": {
+                "recall": "share of urgent or emergency messages with P >= threshold",
+                "routine_false_escalation": "share of routine messages with P >= threshold",
+            },
+            "table": cv,
+        },
+    }
+    head = {
+        "reason": URGENT_REASON,
+        "labels": URGENT_LABELS,
+        "threshold": URGENT_THRESHOLD,
+        "threshold_without_concepts": URGENT_THRESHOLD_WITHOUT_CONCEPTS,
+    }
+    write_screen(model, about, head, texts, OUT_URGENT, OUT_URGENT_PARITY, "P(urgent or worse)")
 
 
 def build_intent_model() -> Pipeline:
@@ -520,35 +708,14 @@ def main() -> int:
         },
     }
 
-    dev = _rows(FIXTURES / PARITY_SET)
-    dev_probs = _proba(model, [normalize(r["text"]) for r in dev])
-    all_probs = _proba(model, texts)
-    # the fewest significant digits whose pure-Python probabilities still match scikit-learn's
-    for digits in (7, 9, 12, 17):
-        doc = export(model, about, digits)
-        screen_model = parse_screen_model(doc)
-        worst = max(abs(screen_model.probability(t) - p) for t, p in zip(texts, all_probs, strict=True))
-        print(f"\nfloats at {digits} significant digits: max |pure Python - scikit-learn| = {worst:.2e}")
-        if worst < PARITY_TOLERANCE / 4:  # margin for messages the check has not seen
-            break
-    else:
-        raise SystemExit("pure-Python inference does not reproduce scikit-learn")
-    text = dumps(doc)
-    OUT_MODEL.write_text(text, encoding="utf-8")
-    sizes = ", ".join(f"{v['analyzer']} {len(v['features'])}" for v in doc["vectorizers"])
-    print(f"wrote {OUT_MODEL.relative_to(ROOT)} ({len(text.encode()):,} bytes; features: {sizes})")
-
-    parity = {
-        "about": (
-            f"scikit-learn's P(emergency) for every message of {PARITY_SET}, from the model fitted by "
-            "scripts/train_triage_screen.py (written together with screen_model.json)."
-        ),
-        "model_version": MODEL_VERSION,
-        "model_sha256": hashlib.sha256(text.encode()).hexdigest(),
-        "probabilities": {r["id"]: p for r, p in zip(dev, dev_probs, strict=True)},
+    head = {
+        "reason": REASON,
+        "labels": LABELS,
+        "threshold": THRESHOLD,
+        "threshold_without_concepts": THRESHOLD_WITHOUT_CONCEPTS,
     }
-    OUT_PARITY.write_text(json.dumps(parity, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {OUT_PARITY.relative_to(ROOT)} ({len(dev)} messages)")
+    write_screen(model, about, head, texts, OUT_MODEL, OUT_PARITY, "P(emergency)")
+    train_urgent(files, paths)
     if "--screen-only" not in sys.argv:
         train_intent(files, paths)
     return 0

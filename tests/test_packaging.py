@@ -34,8 +34,15 @@ def test_wheel_contains_prompts_examples_and_typing(wheel: Path) -> None:
         assert f"replydraft/prompts/{template.name}" in names
     assert "replydraft/py.typed" in names
     assert "replydraft/data/drugs.tsv" in names
-    # the triage rules and both statistical models
-    rules_files = ("redflags.json", "context.json", "intents.json", "screen_model.json", "intent_model.json")
+    # the triage rules and the three statistical models
+    rules_files = (
+        "redflags.json",
+        "context.json",
+        "intents.json",
+        "screen_model.json",
+        "urgent_model.json",
+        "intent_model.json",
+    )
     for rules_file in rules_files:
         assert f"replydraft/triage_rules/{rules_file}" in names
     assert "replydraft/examples/messages.jsonl" in names

@@ -510,7 +510,7 @@ def test_stockpiled_pills_with_a_chosen_day_is_an_emergency() -> None:
     assert "emergency.stockpiled_pills_with_intent" in t.reasons
 
 
-_RULES_ONLY = dataclasses.replace(load_rules(), screen_model=None)
+_RULES_ONLY = dataclasses.replace(load_rules(), screen_model=None, urgent_model=None)
 _PATTERNS_ONLY = dataclasses.replace(load_rules(), intent_model=None)
 
 

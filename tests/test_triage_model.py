@@ -24,6 +24,7 @@ from replydraft import Drafter, InMemoryChart
 from replydraft import triage as triage_mod
 from replydraft._triage_model import (
     SCREEN_MODEL_FILE,
+    URGENT_MODEL_FILE,
     char_wb_ngrams,
     load_screen_model,
     parse_screen_model,
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "replydraft" / "triage_rules"
 FIXTURES = Path(__file__).parent / "fixtures"
 REASON = "emergency.statistical_screen"
+URGENT_REASON = "urgent.statistical_screen"
 LABELS = {"en": "worrying wording (test screen)", "es": "palabras preocupantes (filtro de prueba)"}
 
 # Made-up trigger words that no red-flag rule knows, so only the hand-made model can react to them.
@@ -111,25 +113,35 @@ def _sigmoid(z: float) -> float:
 # ----------------------------------------------------------------------------- parity with scikit-learn
 
 
-def test_packaged_model_reproduces_scikit_learn_on_every_dev_message() -> None:
-    parity = json.loads((FIXTURES / "triage_screen_parity.json").read_text(encoding="utf-8"))
-    model_bytes = (RULES / SCREEN_MODEL_FILE).read_bytes()
+@pytest.mark.parametrize(
+    ("model_file", "parity_file", "level"),
+    [
+        (SCREEN_MODEL_FILE, "triage_screen_parity.json", "emergency"),
+        (URGENT_MODEL_FILE, "triage_urgent_parity.json", "urgent"),
+    ],
+)
+def test_packaged_model_reproduces_scikit_learn_on_every_dev_message(
+    model_file: str, parity_file: str, level: str
+) -> None:
+    parity = json.loads((FIXTURES / parity_file).read_text(encoding="utf-8"))
+    model_bytes = (RULES / model_file).read_bytes()
     # the parity file is written with the model: a retrained model without a new parity file is stale
     assert parity["model_sha256"] == hashlib.sha256(model_bytes).hexdigest()
-    model = load_screen_model(RULES)
-    assert model is not None
+    model = load_screen_model(RULES, level=level, name=model_file)
+    assert model is not None and model.level == level
     dev = _rows("triage_dev.jsonl")
     assert set(parity["probabilities"]) == {r["id"] for r in dev}
     worst = max(abs(model.probability(normalize(r["text"])) - parity["probabilities"][r["id"]]) for r in dev)
     assert worst < 1e-6
 
 
-def test_packaged_rules_carry_the_screen_with_both_labels() -> None:
-    model = load_rules().screen_model
-    assert model is not None
-    assert model.reason == REASON
-    assert model.labels["en"] and model.labels["es"]
-    assert 0.0 < model.threshold < 1.0
+def test_packaged_rules_carry_both_screens_with_both_labels() -> None:
+    rules = load_rules()
+    for model, reason in ((rules.screen_model, REASON), (rules.urgent_model, URGENT_REASON)):
+        assert model is not None
+        assert model.reason == reason
+        assert model.labels["en"] and model.labels["es"]
+        assert 0.0 < model.threshold <= model.threshold_without_concepts < 1.0
 
 
 def test_ngrams_follow_scikit_learn_rules_by_hand() -> None:
@@ -366,3 +378,131 @@ def test_emergency_reply_is_built_for_a_statistical_escalation(
     assert "911" in result.body
     assert LABELS[language] in result.body
     assert TRIGGER not in result.body
+
+
+# ----------------------------------------------------------------------------- the urgent screen
+
+URGENT_LABELS = {"en": "same-day wording (test screen)", "es": "palabras de mismo día (filtro de prueba)"}
+# a second made-up word, which only the hand-made urgent model knows
+URGENT_TRIGGER = "quendrix"
+
+
+def _urgent_doc(**changes: Any) -> dict[str, Any]:
+    doc = _model_doc()
+    doc["vectorizers"][0]["features"] = [[URGENT_TRIGGER, 2.0, 4.0], ["hello", 1.5, 0.0]]
+    doc.update({"reason": URGENT_REASON, "labels": URGENT_LABELS, **changes})
+    return doc
+
+
+@pytest.fixture
+def urgent_dir(tmp_path: Path) -> Callable[..., Path]:
+    """A copy of the packaged rule files with a hand-made urgent model (and optionally an emergency one)."""
+
+    def make(doc: dict[str, Any] | str | None = "default", screen_doc: dict[str, Any] | None = None) -> Path:
+        copy_rules(tmp_path, URGENT_MODEL_FILE, _urgent_doc() if doc == "default" else doc)
+        if screen_doc is not None:
+            (tmp_path / SCREEN_MODEL_FILE).write_text(json.dumps(screen_doc), encoding="utf-8")
+        return tmp_path
+
+    return make
+
+
+def test_the_urgent_screen_raises_a_routine_message_to_urgent(urgent_dir: Callable[..., Path]) -> None:
+    rules = load_rules(urgent_dir())
+    assert rules.urgent_model is not None and rules.urgent_model.level == "urgent"
+    assert rules.screen_model is None
+    text = f"hello, my {URGENT_TRIGGER} has been bothering me and a mild headache"
+    t = screen(text, rules=rules)
+    assert t.urgency is Urgency.URGENT
+    assert t.reasons[0] == URGENT_REASON
+    assert screen(text.replace(URGENT_TRIGGER, "knee"), rules=rules).urgency is Urgency.ROUTINE
+    # without the model file the same message is left to the rules
+    plain = load_rules(urgent_dir(None))
+    assert plain.urgent_model is None
+    assert screen(text, rules=plain).urgency is Urgency.ROUTINE
+
+
+def test_the_urgent_screen_needs_the_higher_threshold_without_a_concept(
+    urgent_dir: Callable[..., Path],
+) -> None:
+    # P = sigmoid(4 - 2) = 0.88: above 0.6, below 0.9
+    rules = load_rules(urgent_dir(_urgent_doc(threshold_without_concepts=0.9)))
+    assert screen(f"hello, {URGENT_TRIGGER} again", rules=rules).urgency is Urgency.ROUTINE
+    with_concept = screen(f"hello, {URGENT_TRIGGER} and a mild headache", rules=rules)
+    assert with_concept.urgency is Urgency.URGENT and with_concept.reasons[0] == URGENT_REASON
+
+
+def test_the_urgent_screen_leaves_urgent_and_emergency_verdicts_alone(
+    urgent_dir: Callable[..., Path],
+) -> None:
+    rules = load_rules(urgent_dir())
+    urgent_text = "my son has had a fever of 102 since yesterday, drinking fine"
+    base = screen(urgent_text, rules=rules)
+    assert base.urgency is Urgency.URGENT and URGENT_REASON not in base.reasons
+    with_word = screen(f"{urgent_text} {URGENT_TRIGGER}", rules=rules)
+    assert (with_word.urgency, with_word.reasons) == (base.urgency, base.reasons)
+    emergency = screen(f"my chest is crushing and i cant breathe {URGENT_TRIGGER}", rules=rules)
+    assert emergency.urgency is Urgency.EMERGENCY and URGENT_REASON not in emergency.reasons
+
+
+def test_the_emergency_screen_goes_first_and_the_urgent_screen_then_has_nothing_to_do(
+    urgent_dir: Callable[..., Path],
+) -> None:
+    rules = load_rules(urgent_dir(screen_doc=_model_doc()))
+    both = screen(f"hello {TRIGGER} and {URGENT_TRIGGER} since this morning", rules=rules)
+    assert both.urgency is Urgency.EMERGENCY and both.reasons == (REASON,)
+    only_urgent = screen(f"hello {URGENT_TRIGGER} and a mild headache", rules=rules)
+    assert only_urgent.urgency is Urgency.URGENT and only_urgent.reasons[0] == URGENT_REASON
+
+
+def test_urgent_screen_labels_are_reason_labels_but_not_emergency_text(
+    urgent_dir: Callable[..., Path],
+) -> None:
+    rules = load_rules(urgent_dir())
+    t = screen(f"hello, {URGENT_TRIGGER} and a mild headache", rules=rules)
+    assert reason_labels([URGENT_REASON], "en", rules=rules) == [URGENT_LABELS["en"]]
+    assert reason_labels([URGENT_REASON], "es", rules=rules) == [URGENT_LABELS["es"]]
+    assert URGENT_LABELS["en"] in reason_labels(t.reasons, "en", rules=rules)
+    assert reason_labels([URGENT_REASON], "en", rules=load_rules(urgent_dir(None))) == []
+    assert load_rules().urgent_model is not None
+    assert reason_labels([URGENT_REASON], "en") == [load_rules().urgent_model.labels["en"]]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("model_file", "doc"),
+    [
+        # each screen's reason must name its own level: an urgent file cannot escalate to emergency
+        (URGENT_MODEL_FILE, _model_doc()),
+        (SCREEN_MODEL_FILE, _urgent_doc()),
+        (URGENT_MODEL_FILE, _urgent_doc(reason="urgent.")),
+        (URGENT_MODEL_FILE, _urgent_doc(threshold=0.0)),
+        (URGENT_MODEL_FILE, "{not json"),
+    ],
+)
+def test_a_screen_file_with_the_wrong_level_or_shape_is_a_configuration_error(
+    tmp_path: Path, model_file: str, doc: dict[str, Any] | str
+) -> None:
+    copy_rules(tmp_path, model_file, doc)
+    with pytest.raises(ConfigurationError) as info:
+        load_rules(tmp_path)
+    assert model_file in str(info.value)
+
+
+def test_an_urgent_statistical_verdict_drafts_with_a_same_day_callback(
+    urgent_dir: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules: TriageRules = load_rules(urgent_dir())
+    monkeypatch.setattr(triage_mod, "_rules", rules)
+    fake = FakeLLM()
+    patient = PatientDemographics(id="p1", names=("Ana Ruiz",), given_names=("Ana",), family_names=("Ruiz",))
+    drafter = Drafter(
+        llm=fake,
+        chart=InMemoryChart({"p1": ChartContext(patient=patient)}),
+        now=lambda: datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc),
+    )
+    result = drafter.draft(f"hello, my {URGENT_TRIGGER} and a mild headache since today", patient_id="p1")
+    # urgent is not an emergency: the model drafts, and the backend is told to call back today
+    assert len(fake.history) == 1
+    assert result.triage.urgency is Urgency.URGENT and result.triage.reasons[0] == URGENT_REASON
+    assert result.has_flag("same_day_callback")
+    assert not result.has_flag("emergency_escalation")
