@@ -28,6 +28,7 @@ test suite checks this module against them to 1e-6.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -46,6 +47,7 @@ __all__ = [
     "ScreenModel",
     "load_intent_model",
     "load_screen_model",
+    "share_vocabulary",
 ]
 
 SCREEN_MODEL_FILE = "screen_model.json"
@@ -83,9 +85,24 @@ def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
     return out
 
 
-# n-grams of one message by (analyzer, lo, hi): ``triage.screen`` passes one per call so the intent
-# model and the screen share them (nothing is kept between messages)
-NgramCache = dict[tuple[str, int, int], list[str]]
+# a term's in-vocabulary count, the squared norm of the tf-idf vector, and the (term, tf weight - 1)
+# surplus of terms seen more than once
+_Counts = tuple[Counter[str], float, list[tuple[str, float]]]
+
+
+class NgramCache:
+    """One message's n-grams, and their counts per vocabulary, shared by the models of one screen.
+
+    ``triage.screen`` makes one per call (nothing is kept between messages): the intent model and the
+    screens reuse the n-grams, and the emergency and urgent screens, whose vocabularies are the same
+    object (see :func:`share_vocabulary`), reuse the counts and the vector norm too.
+    """
+
+    __slots__ = ("counts", "grams")
+
+    def __init__(self) -> None:
+        self.grams: dict[tuple[str, int, int], list[str]] = {}
+        self.counts: dict[tuple[int, str, int, int, bool], _Counts] = {}
 
 
 @dataclass(frozen=True)
@@ -102,21 +119,21 @@ class _Vectorizer:
 
     def ngrams(self, text: str, cache: NgramCache | None = None) -> list[str]:
         key = (self.analyzer, self.lo, self.hi)
-        if cache is not None and key in cache:
-            return cache[key]
+        if cache is not None and key in cache.grams:
+            return cache.grams[key]
         if self.analyzer == "word":
             grams = word_ngrams(text, self.lo, self.hi)
         else:
             grams = char_wb_ngrams(text, self.lo, self.hi)
         if cache is not None:
-            cache[key] = grams
+            cache.grams[key] = grams
         return grams
 
-    def scores(self, text: str, cache: NgramCache | None = None) -> list[float]:
-        """Per class, this vectorizer's share of the decision value: (L2-normalised tf-idf) . coefficients.
-
-        All zeros when no n-gram of the text is in the vocabulary.
-        """
+    def _counts(self, text: str, cache: NgramCache | None) -> _Counts:
+        """In-vocabulary term counts, squared norm and surplus for ``text`` (memoised per vocabulary)."""
+        key = (id(self.idf_sq), self.analyzer, self.lo, self.hi, self.sublinear_tf)
+        if cache is not None and key in cache.counts:
+            return cache.counts[key]
         idf_sq = self.idf_sq
         # out-of-vocabulary n-grams are dropped before counting (they are not in the vector at all)
         counts = Counter(filter(idf_sq.__contains__, self.ngrams(text, cache)))
@@ -128,6 +145,17 @@ class _Vectorizer:
                 f = 1.0 + math.log(tf) if self.sublinear_tf else float(tf)
                 surplus.append((term, f - 1.0))
                 sq += (f * f - 1.0) * idf_sq[term]
+        result = (counts, sq, surplus)
+        if cache is not None:
+            cache.counts[key] = result
+        return result
+
+    def scores(self, text: str, cache: NgramCache | None = None) -> list[float]:
+        """Per class, this vectorizer's share of the decision value: (L2-normalised tf-idf) . coefficients.
+
+        All zeros when no n-gram of the text is in the vocabulary.
+        """
+        counts, sq, surplus = self._counts(text, cache)
         # an empty vector stays empty (scikit-learn's normalize leaves zero rows alone)
         if sq <= 0.0:
             return [0.0] * self.n_classes
@@ -203,6 +231,26 @@ class ScreenModel:
         """
         threshold = self.threshold if rules_found_concepts else self.threshold_without_concepts
         return self.probability(text, cache) >= threshold
+
+
+def share_vocabulary(model: ScreenModel, other: ScreenModel) -> ScreenModel:
+    """``other`` with each vectorizer's vocabulary replaced by ``model``'s equal one, where they are equal.
+
+    The emergency and urgent screens are fitted on the same texts with the same vectorizer options, so
+    their vocabularies and idf weights are identical; one shared mapping lets a screen call count a
+    message's n-grams once for both (:class:`NgramCache` memoises per vocabulary object) and keeps one
+    copy in memory.
+    """
+    if len(model.vectorizers) != len(other.vectorizers):
+        return other
+    shared = tuple(
+        dataclasses.replace(b, idf_sq=a.idf_sq)
+        if (a.analyzer, a.lo, a.hi, a.sublinear_tf) == (b.analyzer, b.lo, b.hi, b.sublinear_tf)
+        and a.idf_sq == b.idf_sq
+        else b
+        for a, b in zip(model.vectorizers, other.vectorizers, strict=True)
+    )
+    return dataclasses.replace(other, vectorizers=shared)
 
 
 def _parse_vectorizer(spec: Mapping[str, Any], n_classes: int = 1) -> _Vectorizer:

@@ -84,6 +84,8 @@ class Modifier:
         start: Offset of the trigger in the normalised text.
         end: End offset of the trigger.
         max_words: How many words the scope may reach.
+        after_comma: A backward trigger that opens its own clause after a comma ("had dark thoughts,
+            but that's long behind me"): the comma right before it does not end its scope.
     """
 
     category: str
@@ -91,9 +93,17 @@ class Modifier:
     start: int
     end: int
     max_words: int
+    after_comma: bool = False
 
 
 _WORD = re.compile(r"\S+")
+
+
+def _before_clause_comma(text: str, a: int, b: int) -> int:
+    """``b`` moved back over the spaces and the one comma that end the gap ``text[a:b]``, if any."""
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return b - 1 if b > a and text[b - 1] == "," else b
 
 
 def _words_between(text: str, a: int, b: int) -> int:
@@ -161,6 +171,8 @@ def modifiers_in_scope(
             gap_start, gap_end = mod.end, s
         elif mod.start >= e and mod.direction in ("backward", "bidirectional"):
             gap_start, gap_end = e, mod.start
+            if mod.after_comma:
+                gap_end = _before_clause_comma(text, gap_start, gap_end)
         else:
             continue
         term = terminators.get(mod.category)

@@ -50,6 +50,7 @@ from replydraft._triage_model import (
     ScreenModel,
     load_intent_model,
     load_screen_model,
+    share_vocabulary,
 )
 from replydraft._triage_text import Modifier, Segment, modifiers_in_scope, normalize, segments
 from replydraft.errors import ConfigurationError, InvalidMessageError
@@ -108,6 +109,7 @@ class _ModifierTrigger:
     direction: str
     max_words: int
     gate: frozenset[str] | None = None
+    after_comma: bool = False
 
 
 @dataclass(frozen=True)
@@ -386,6 +388,8 @@ def load_rules(directory: Any = None) -> TriageRules:
     ints = _read_json(directory, "intents.json")
     screen_model = load_screen_model(directory)
     urgent_model = load_screen_model(directory, level="urgent", name=URGENT_MODEL_FILE)
+    if screen_model is not None and urgent_model is not None:
+        urgent_model = share_vocabulary(screen_model, urgent_model)
     intent_model = load_intent_model(directory, frozenset(i.value for i in Intent))
     try:
         macros: dict[str, str] = dict(red.get("macros", {}))
@@ -438,6 +442,7 @@ def load_rules(directory: Any = None) -> TriageRules:
                         direction=t["direction"],
                         max_words=int(t.get("max_words", spec["max_words"])),
                         gate=_pattern_gate(t["pattern"]),
+                        after_comma=bool(t.get("after_comma", False)),
                     )
                 )
         overrides = {
@@ -528,7 +533,9 @@ def _find_modifiers(rules: TriageRules, text: str, present: set[str] | None) -> 
         if trig.gate is not None and present is not None and trig.gate.isdisjoint(present):
             continue  # no literal a match must start with occurs in the text
         for m in trig.pattern.finditer(text):
-            mods.append(Modifier(trig.category, trig.direction, m.start(), m.end(), trig.max_words))
+            mods.append(
+                Modifier(trig.category, trig.direction, m.start(), m.end(), trig.max_words, trig.after_comma)
+            )
     mods.sort(key=lambda x: x.start)
     return mods
 
@@ -694,7 +701,7 @@ def screen(text: str, *, rules: TriageRules | None = None) -> Triage:
     fired = _fired_rules(r, concepts)
     urgency = fired[0].level if fired else Urgency.ROUTINE
     found = concepts.found()
-    ngrams: NgramCache = {}  # the intent model and the screen share one message's n-grams
+    ngrams = NgramCache()  # the intent model and the screens share one message's n-grams
     guess = r.intent_model.predict(norm, ngrams) if r.intent_model is not None else None
     intent = Intent(guess) if guess is not None else _classify_intent(r, norm, found, concepts.present)
     reasons = tuple(dict.fromkeys(f.id for f in fired))

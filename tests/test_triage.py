@@ -249,6 +249,10 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout61.jsonl",
         "triage_heldout62.jsonl",
         "triage_heldout63.jsonl",
+        "triage_heldout64.jsonl",
+        "triage_heldout65.jsonl",
+        "triage_heldout66.jsonl",
+        "triage_heldout67.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -935,4 +939,48 @@ def test_sixth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_seventh_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a negator between the body part and the swelling word: "lips not swollen"
+        ("stung by a wasp on the hand, hand is puffy, lips not swollen, breathing ok", "routine"),
+        ("after the bee sting her lips are getting swollen and her voice sounds funny", "emergency"),
+        # a negative ketone reading is a negation
+        ("sugar 380 today and thirsty all the time, urine ketones show negative", "urgent"),
+        # a low sugar that came back up on its own, and a fever that is gone
+        ("he was 65 before lunch, had juice and it went up to 120. all good now", "routine"),
+        ("she ran 101 on monday but no fever since tuesday night, can she go back to daycare", "routine"),
+        ("our daughter had a fever all weekend. it broke this morning, shes eating again", "routine"),
+        ("the fever broke yesterday but tonight its back up to 102.5", "urgent"),
+        # atrial fibrillation with a fast rate; a rescue inhaler every few hours told with "it"
+        ("i have a fib and my pulse ox says heart rate 135 since noon, otherwise ok", "urgent"),
+        ("need a new albuterol, ive been taking it every 2-3 hours since the weekend", "urgent"),
+        ("been cutting again since the breakup. i dont want to die", "urgent"),
+    ],
+)
+def test_eighth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a resolution clause after a comma covers what came before it ...
+        ("in the spring i had thoughts of ending it all, but thats well behind me now", "routine"),
+        ("she was using her inhaler every 2 hours overnight, but thats all behind us now", "routine"),
+        # ... while a comma without such a clause still ends a historical scope
+        ("last year i had thoughts of ending it, and lately they are creeping back", "urgent"),
+        # frostbite is urgent, not cyanosis; a blue face still is an emergency
+        ("his toes went white and waxy sledding, after warming up they are purple with blisters", "urgent"),
+        ("his lips turned blue and hes breathing funny after sledding", "emergency"),
+        ("had a fever of 101 last weekend with the flu, temp has been normal for 5 days", "routine"),
+        # an odd bill is not an odd person
+        ("the lab charged us twice which seems odd, can you check", "routine"),
+        ("since this morning dad seems odd and keeps mixing up words", "emergency"),
+    ],
+)
+def test_ninth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level

@@ -25,9 +25,11 @@ from replydraft import triage as triage_mod
 from replydraft._triage_model import (
     SCREEN_MODEL_FILE,
     URGENT_MODEL_FILE,
+    NgramCache,
     char_wb_ngrams,
     load_screen_model,
     parse_screen_model,
+    share_vocabulary,
     word_ngrams,
 )
 from replydraft._triage_text import normalize
@@ -506,3 +508,34 @@ def test_an_urgent_statistical_verdict_drafts_with_a_same_day_callback(
     assert result.triage.urgency is Urgency.URGENT and result.triage.reasons[0] == URGENT_REASON
     assert result.has_flag("same_day_callback")
     assert not result.has_flag("emergency_escalation")
+
+
+def test_the_packaged_screens_share_one_vocabulary_and_count_a_message_once() -> None:
+    rules = load_rules()
+    em, urg = rules.screen_model, rules.urgent_model
+    assert em is not None and urg is not None
+    assert all(a.idf_sq is b.idf_sq for a, b in zip(em.vectorizers, urg.vectorizers, strict=True))
+    for r in _rows("triage_dev.jsonl")[:60]:
+        norm = normalize(r["text"])
+        cache = NgramCache()
+        shared = (em.probability(norm, cache), urg.probability(norm, cache))
+        assert shared == (em.probability(norm), urg.probability(norm))
+        # one count per vectorizer for both models, not one per model
+        assert len(cache.counts) == len(em.vectorizers)
+
+
+def test_share_vocabulary_only_shares_equal_vocabularies() -> None:
+    em = parse_screen_model(_model_doc())
+    other_words = parse_screen_model(_urgent_doc(), level="urgent")
+    kept = share_vocabulary(em, other_words)
+    # the word vocabularies differ (another trigger word): not shared; the char ones are equal: shared
+    assert kept.vectorizers[0].idf_sq is not em.vectorizers[0].idf_sq
+    assert kept.vectorizers[1].idf_sq is em.vectorizers[1].idf_sq
+    same_words = _urgent_doc()
+    same_words["vectorizers"][0]["features"] = [[TRIGGER, 2.0, -1.0], ["hello", 1.5, 0.5]]
+    shared = share_vocabulary(em, parse_screen_model(same_words, level="urgent"))
+    assert shared.vectorizers[0].idf_sq is em.vectorizers[0].idf_sq
+    # sharing changes where the weights live, not the model: its own coefficients still decide
+    assert shared.probability(f"hello {TRIGGER}") == pytest.approx(
+        _sigmoid(-2.0 + (2.0 * -1.0 + 1.5 * 0.5) / math.hypot(2.0, 1.5))
+    )
