@@ -253,6 +253,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout65.jsonl",
         "triage_heldout66.jsonl",
         "triage_heldout67.jsonl",
+        "triage_heldout68.jsonl",
+        "triage_heldout69.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -983,4 +985,21 @@ def test_eighth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_ninth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a past event "this weekend" is not the timing of a plan; a future one still is
+        ("drank again this weekend after a year sober and i keep wishing i were dead. no plan", "urgent"),
+        ("some days i feel like i might as well just die", "urgent"),
+        ("i want to kill myself and i will do it this weekend", "emergency"),
+        ("we shared a needle at a party two nights ago and he just told me he has hep c", "urgent"),
+        # a toddler who will not use an arm after being pulled by the hand is not a stroke
+        ("my 2 yo yanked away from me while i was holding his hand, now he wont use his right arm", "urgent"),
+        ("mi bebe tiene 2 semanas y le doy pecho. tuve fiebre de 101 anoche y el seno esta rojo", "urgent"),
+    ],
+)
+def test_tenth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
