@@ -274,6 +274,41 @@ def _provenance(
     }
 
 
+def _screen_about(
+    what: str,
+    target: str,
+    head: dict[str, Any],
+    columns: dict[str, str],
+    table: list[dict[str, Any]],
+    paths: Sequence[Path],
+    files: dict[str, list[dict[str, Any]]],
+) -> dict[str, Any]:
+    """A screen's ``about``: what it does, provenance, parameters, thresholds, cross-validation table.
+
+    The emergency and urgent screens are the same pipeline and differ only in ``target``, thresholds
+    (``head``) and the table's columns.
+    """
+    return {
+        "what": what,
+        **_provenance(paths, files, emergencies=True),
+        "params": {
+            "text": "replydraft._triage_text.normalize, then str.lower (TfidfVectorizer default)",
+            "target": target,
+            "word": {**WORD, "ngram_range": list(WORD["ngram_range"]), "sublinear_tf": True},
+            "char_wb": {**CHAR, "ngram_range": list(CHAR["ngram_range"]), "sublinear_tf": True},
+            "union": "make_union(word, char_wb), each L2-normalised",
+            "logistic_regression": {"C": C, "class_weight": "balanced", "max_iter": 3000, "solver": "lbfgs"},
+        },
+        "threshold": head["threshold"],
+        "threshold_without_concepts": head["threshold_without_concepts"],
+        "cross_validation": {
+            "method": "leave one fixture file out; model alone, at the threshold",
+            "columns": columns,
+            "table": table,
+        },
+    }
+
+
 def _round(x: float, digits: int) -> float:
     return float(f"{x:.{digits}g}")
 
@@ -466,32 +501,15 @@ def train_urgent(files: dict[str, list[dict[str, Any]]], paths: list[Path]) -> N
         )
     _print_urgent_sweep(fold)
     model = _fit(texts, [r["urgency"] != "routine" for r in rows])
-    about = {
-        "what": (
-            "Statistical urgent screen for replydraft.triage: after the rules and the emergency screen, a "
-            f"message still routine becomes urgent (reason {URGENT_REASON}) when this model's P(urgent or "
-            "worse) >= threshold (threshold_without_concepts when the rules affirmed no concept at all). "
-            "It only ever raises urgency. Regenerate with scripts/train_triage_screen.py; never edit by hand."
-        ),
-        **_provenance(paths, files, emergencies=True),
-        "params": {
-            "text": "replydraft._triage_text.normalize, then str.lower (TfidfVectorizer default)",
-            "target": "urgency != 'routine'",
-            "word": {**WORD, "ngram_range": list(WORD["ngram_range"]), "sublinear_tf": True},
-            "char_wb": {**CHAR, "ngram_range": list(CHAR["ngram_range"]), "sublinear_tf": True},
-            "union": "make_union(word, char_wb), each L2-normalised",
-            "logistic_regression": {"C": C, "class_weight": "balanced", "max_iter": 3000, "solver": "lbfgs"},
-        },
-        "threshold": URGENT_THRESHOLD,
-        "threshold_without_concepts": URGENT_THRESHOLD_WITHOUT_CONCEPTS,
-        "cross_validation": {
-            "method": "leave one fixture file out; model alone, at the threshold",
-            "columns": {
-                "recall": "share of urgent or emergency messages with P >= threshold",
-                "routine_false_escalation": "share of routine messages with P >= threshold",
-            },
-            "table": cv,
-        },
+    what = (
+        "Statistical urgent screen for replydraft.triage: after the rules and the emergency screen, a "
+        f"message still routine becomes urgent (reason {URGENT_REASON}) when this model's P(urgent or "
+        "worse) >= threshold (threshold_without_concepts when the rules affirmed no concept at all). "
+        "It only ever raises urgency. Regenerate with scripts/train_triage_screen.py; never edit by hand."
+    )
+    columns = {
+        "recall": "share of urgent or emergency messages with P >= threshold",
+        "routine_false_escalation": "share of routine messages with P >= threshold",
     }
     head = {
         "reason": URGENT_REASON,
@@ -499,6 +517,7 @@ def train_urgent(files: dict[str, list[dict[str, Any]]], paths: list[Path]) -> N
         "threshold": URGENT_THRESHOLD,
         "threshold_without_concepts": URGENT_THRESHOLD_WITHOUT_CONCEPTS,
     }
+    about = _screen_about(what, "urgency != 'routine'", head, columns, cv, paths, files)
     write_screen(model, about, head, texts, OUT_URGENT, OUT_URGENT_PARITY, "P(urgent or worse)")
 
 
@@ -679,41 +698,24 @@ def main() -> int:
     _print_combined(combined)
 
     model = _fit(texts, labels)
-    about = {
-        "what": (
-            "Statistical second screen for replydraft.triage: after the rules, a message the rules did not "
-            f"call an emergency becomes one (reason {REASON}) when this model's P(emergency) >= threshold "
-            "(threshold_without_concepts when the rules affirmed no concept at all). "
-            "It only ever raises urgency. Regenerate with scripts/train_triage_screen.py; never edit by hand."
-        ),
-        **_provenance(paths, files, emergencies=True),
-        "params": {
-            "text": "replydraft._triage_text.normalize, then str.lower (TfidfVectorizer default)",
-            "target": "urgency == 'emergency'",
-            "word": {**WORD, "ngram_range": list(WORD["ngram_range"]), "sublinear_tf": True},
-            "char_wb": {**CHAR, "ngram_range": list(CHAR["ngram_range"]), "sublinear_tf": True},
-            "union": "make_union(word, char_wb), each L2-normalised",
-            "logistic_regression": {"C": C, "class_weight": "balanced", "max_iter": 3000, "solver": "lbfgs"},
-        },
-        "threshold": THRESHOLD,
-        "threshold_without_concepts": THRESHOLD_WITHOUT_CONCEPTS,
-        "cross_validation": {
-            "method": "leave one fixture file out; model alone, at the threshold",
-            "columns": {
-                "emergency_recall": "share of emergencies with P >= threshold",
-                "routine_false_escalation": "share of routine messages with P >= threshold",
-                "urgent_to_emergency": "share of urgent messages with P >= threshold",
-            },
-            "table": cv,
-        },
+    what = (
+        "Statistical second screen for replydraft.triage: after the rules, a message the rules did not "
+        f"call an emergency becomes one (reason {REASON}) when this model's P(emergency) >= threshold "
+        "(threshold_without_concepts when the rules affirmed no concept at all). "
+        "It only ever raises urgency. Regenerate with scripts/train_triage_screen.py; never edit by hand."
+    )
+    columns = {
+        "emergency_recall": "share of emergencies with P >= threshold",
+        "routine_false_escalation": "share of routine messages with P >= threshold",
+        "urgent_to_emergency": "share of urgent messages with P >= threshold",
     }
-
     head = {
         "reason": REASON,
         "labels": LABELS,
         "threshold": THRESHOLD,
         "threshold_without_concepts": THRESHOLD_WITHOUT_CONCEPTS,
     }
+    about = _screen_about(what, "urgency == 'emergency'", head, columns, cv, paths, files)
     write_screen(model, about, head, texts, OUT_MODEL, OUT_PARITY, "P(emergency)")
     train_urgent(files, paths)
     if "--screen-only" not in sys.argv:

@@ -255,6 +255,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout67.jsonl",
         "triage_heldout68.jsonl",
         "triage_heldout69.jsonl",
+        "triage_heldout70.jsonl",
+        "triage_heldout71.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1002,4 +1004,25 @@ def test_ninth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_tenth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # no bowel movement for a few days, but the usual pattern with a soft belly
+        ("dad has not pooped in 4 days. thats normal for him, belly soft and he is eating", "routine"),
+        ("she hasnt pooped in 5 days and her belly is swollen hard and she keeps throwing up", "emergency"),
+        # a duration is not a baby's age
+        ("we will be away for 2 months in the fall, can i get extra inhalers", "routine"),
+        ("my 2 month old rolled off the bed and fell on the floor", "urgent"),
+        # questions about warning signs are hypothetical
+        ("mom just started warfarin. what bleeding signs mean we should call?", "routine"),
+        ("please tell me when to call 911 for his asthma, he is fine today", "routine"),
+        # long-standing evening confusion is not new confusion; a sudden change is
+        ("grandma always gets confused in the evenings, can her visit be in the morning", "routine"),
+        ("grandma gets confused in the evenings but since yesterday she doesnt know who i am", "emergency"),
+    ],
+)
+def test_eleventh_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
