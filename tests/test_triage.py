@@ -257,6 +257,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout69.jsonl",
         "triage_heldout70.jsonl",
         "triage_heldout71.jsonl",
+        "triage_heldout72.jsonl",
+        "triage_heldout73.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1025,4 +1027,20 @@ def test_tenth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_eleventh_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("sugar 360 since yesterday and peeing a lot, urine ketone strip negative", "urgent"),
+        ("nursing my 5 week old, left breast red and sore, and i had chills and 101.2 overnight", "urgent"),
+        ("if he runs a fever after the 2 month shots what do we give him", "routine"),
+        # a long sentence about a remote time is still history
+        ("four years ago in my divorce i was in a very bad place and had thoughts of suicide", "routine"),
+        ("day 5 of this migraine, same as my usual ones but it wont break", "urgent"),
+        ("the migraine started yesterday and the maxalt did nothing at all", "urgent"),
+    ],
+)
+def test_twelfth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
