@@ -149,6 +149,35 @@ def _rules_found_concepts(text: str, rules: Any) -> bool:
     return bool(concepts.found())
 
 
+def _lofo_table(
+    scored: Sequence[tuple[str, list[dict[str, Any]], list[float]]],
+    threshold: float,
+    groups: Sequence[tuple[str, str, Callable[[dict[str, Any]], bool]]],
+) -> list[dict[str, Any]]:
+    """A screen's leave-one-file-out table: per file, then pooled, each group's size and hit rate.
+
+    ``scored``: (file, rows, out-of-fold probabilities); ``groups``: (name, rate key, membership test).
+    A hit is a probability >= ``threshold`` (the model alone).
+    """
+    table: list[dict[str, Any]] = []
+    pooled = {name: [0, 0] for name, _, _ in groups}
+    for name, rows, probs in scored:
+        row: dict[str, Any] = {"file": name, "messages": len(rows)}
+        for group, key, in_group in groups:
+            hits = [p >= threshold for r, p in zip(rows, probs, strict=True) if in_group(r)]
+            pooled[group][0] += sum(hits)
+            pooled[group][1] += len(hits)
+            row[group] = len(hits)
+            row[key] = round(sum(hits) / len(hits), 3) if hits else None
+        table.append(row)
+    total: dict[str, Any] = {"file": "pooled", "messages": sum(len(rows) for _, rows, _ in scored)}
+    for group, key, _ in groups:
+        total[group] = pooled[group][1]
+        total[key] = round(pooled[group][0] / pooled[group][1], 3)
+    table.append(total)
+    return table
+
+
 def cross_validate(
     files: dict[str, list[dict[str, Any]]],
 ) -> tuple[list[dict[str, Any]], list[tuple[str, list[str], list[str], list[str]]]]:
@@ -161,8 +190,7 @@ def cross_validate(
     rules_only = dataclasses.replace(load_rules(), screen_model=None)
     combined: list[tuple[str, list[str], list[str], list[str]]] = []
     fold_probs.clear()
-    table: list[dict[str, Any]] = []
-    pooled = {"emergency": [0, 0], "urgent": [0, 0], "routine": [0, 0]}
+    scored: list[tuple[str, list[dict[str, Any]], list[float]]] = []
     for name, rows in files.items():
         train = [r for other, rs in files.items() if other != name for r in rs]
         model = _fit([normalize(r["text"]) for r in train], [r["urgency"] == "emergency" for r in train])
@@ -176,31 +204,16 @@ def cross_validate(
         ]
         combined.append((name, gold, by_rules, both))
         fold_probs.extend(zip(gold, by_rules, probs, found, strict=True))
-        row: dict[str, Any] = {"file": name, "messages": len(rows)}
+        scored.append((name, rows, probs))
+    groups = tuple(
+        (level, key, lambda r, level=level: r["urgency"] == level)
         for level, key in (
             ("emergency", "emergency_recall"),
             ("routine", "routine_false_escalation"),
             ("urgent", "urgent_to_emergency"),
-        ):
-            hits = [p >= THRESHOLD for r, p in zip(rows, probs, strict=True) if r["urgency"] == level]
-            pooled[level][0] += sum(hits)
-            pooled[level][1] += len(hits)
-            row[level] = len(hits)
-            row[key] = round(sum(hits) / len(hits), 3) if hits else None
-        table.append(row)
-    table.append(
-        {
-            "file": "pooled",
-            "messages": sum(len(r) for r in files.values()),
-            "emergency": pooled["emergency"][1],
-            "emergency_recall": round(pooled["emergency"][0] / pooled["emergency"][1], 3),
-            "routine": pooled["routine"][1],
-            "routine_false_escalation": round(pooled["routine"][0] / pooled["routine"][1], 3),
-            "urgent": pooled["urgent"][1],
-            "urgent_to_emergency": round(pooled["urgent"][0] / pooled["urgent"][1], 3),
-        }
+        )
     )
-    return table, combined
+    return _lofo_table(scored, THRESHOLD, groups), combined
 
 
 def _print_combined(combined: list[tuple[str, list[str], list[str], list[str]]]) -> None:
@@ -423,36 +436,19 @@ def cross_validate_urgent(files: dict[str, list[dict[str, Any]]]) -> tuple[list[
     The probabilities come in the order of ``fold_probs`` (files, then rows), so the caller can combine
     them with the emergency screen's.
     """
-    table: list[dict[str, Any]] = []
     fold: list[float] = []
-    pooled = {"urgent_or_worse": [0, 0], "routine": [0, 0]}
+    scored: list[tuple[str, list[dict[str, Any]], list[float]]] = []
     for name, rows in files.items():
         train = [r for other, rs in files.items() if other != name for r in rs]
         model = _fit([normalize(r["text"]) for r in train], [r["urgency"] != "routine" for r in train])
         probs = _proba(model, [normalize(r["text"]) for r in rows])
         fold.extend(probs)
-        row: dict[str, Any] = {"file": name, "messages": len(rows)}
-        for group, key, in_group in (
-            ("urgent_or_worse", "recall", lambda r: r["urgency"] != "routine"),
-            ("routine", "routine_false_escalation", lambda r: r["urgency"] == "routine"),
-        ):
-            hits = [p >= URGENT_THRESHOLD for r, p in zip(rows, probs, strict=True) if in_group(r)]
-            pooled[group][0] += sum(hits)
-            pooled[group][1] += len(hits)
-            row[group] = len(hits)
-            row[key] = round(sum(hits) / len(hits), 3) if hits else None
-        table.append(row)
-    table.append(
-        {
-            "file": "pooled",
-            "messages": sum(len(r) for r in files.values()),
-            "urgent_or_worse": pooled["urgent_or_worse"][1],
-            "recall": round(pooled["urgent_or_worse"][0] / pooled["urgent_or_worse"][1], 3),
-            "routine": pooled["routine"][1],
-            "routine_false_escalation": round(pooled["routine"][0] / pooled["routine"][1], 3),
-        }
+        scored.append((name, rows, probs))
+    groups: tuple[tuple[str, str, Callable[[dict[str, Any]], bool]], ...] = (
+        ("urgent_or_worse", "recall", lambda r: r["urgency"] != "routine"),
+        ("routine", "routine_false_escalation", lambda r: r["urgency"] == "routine"),
     )
-    return table, fold
+    return _lofo_table(scored, URGENT_THRESHOLD, groups), fold
 
 
 def _print_urgent_sweep(fold: Sequence[float]) -> None:
