@@ -539,3 +539,18 @@ def test_share_vocabulary_only_shares_equal_vocabularies() -> None:
     assert shared.probability(f"hello {TRIGGER}") == pytest.approx(
         _sigmoid(-2.0 + (2.0 * -1.0 + 1.5 * 0.5) / math.hypot(2.0, 1.5))
     )
+
+
+def test_a_rules_benign_reading_stops_that_rule_but_not_the_urgent_screen(
+    urgent_dir: Callable[..., Path],
+) -> None:
+    # the hypoglycaemia rule's benign reading (a mild low that came back up) explains only its own words;
+    # the urgent screen still reads the whole message (decision and evidence: triage_rules/README.md)
+    rules = load_rules(urgent_dir())
+    low = "my sugar dropped to 65 this morning, had juice and it came back up to 110 within 15 minutes"
+    assert screen(low, rules=rules).urgency is Urgency.ROUTINE
+    assert screen(low.replace("came back up to 110", "is still 65"), rules=rules).reasons == (
+        "urgent.hypoglycemia",
+    )
+    raised = screen(f"hello, {low}. also my {URGENT_TRIGGER} is worse", rules=rules)
+    assert raised.urgency is Urgency.URGENT and raised.reasons == (URGENT_REASON,)
