@@ -259,6 +259,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout71.jsonl",
         "triage_heldout72.jsonl",
         "triage_heldout73.jsonl",
+        "triage_heldout74.jsonl",
+        "triage_heldout75.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1043,4 +1045,35 @@ def test_eleventh_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_twelfth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a firearm in hand with words of farewell
+        ("im sitting here holding my husbands rifle. i want you all to know it isnt your fault", "emergency"),
+        ("i keep a pistol in my nightstand for safety, do you need that for my records?", "routine"),
+        # an older person's fall with a shortened or outturned leg, also in Spanish
+        ("mi mama se cayo y su pierna izquierda esta mas corta, no la puede mover", "emergency"),
+        # an age after the oximeter's name is not an oxygen level
+        ("mom checks her oxygen every day, she is 84 and it stays 95-96", "routine"),
+        ("resting heart rate has been 120ish at rest since thursday", "urgent"),
+        ("newborn night feeds are brutal, any tips before i start hallucinating", "routine"),
+        ("charged twice for the inr check on 11/2", "routine"),
+        ("had my afib ablation two weeks ago, watch says 70s and steady", "routine"),
+        # a smartwatch alarm that a real oximeter does not confirm
+        ("watch said oxygen 85 at night but the pulse oximeter reads 97 all day, feel fine", "routine"),
+        ("watch said oxygen 85 at night, pulse oximeter reads 97, but now my lips are blue", "emergency"),
+        # a stated low baseline (COPD) makes a reading just below it urgent; far below it, an emergency
+        ("copd flare, pulse ox 89 and my usual is 91. coughing green stuff", "urgent"),
+        ("copd flare, pulse ox 84 and my usual is 91", "emergency"),
+        ("copd flare, pulse ox 89 and my usual is 91, cant catch my breath", "emergency"),
+        ("oxygen is 89 this morning", "emergency"),
+        ("weighing daily for my chf, feet more swollen and shoes are tight", "urgent"),
+        ("my calcium came back 12.6 on the labs from tuesday, is that bad?", "urgent"),
+        ("home from the hospital, the pharmacy says they have no prescription for his antibiotic", "urgent"),
+    ],
+)
+def test_thirteenth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
