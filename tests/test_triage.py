@@ -261,6 +261,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout73.jsonl",
         "triage_heldout74.jsonl",
         "triage_heldout75.jsonl",
+        "triage_heldout76.jsonl",
+        "triage_heldout77.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1076,4 +1078,21 @@ def test_twelfth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_thirteenth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a toddler swung by the hands who will not use an arm (nursemaid's elbow) is not a stroke
+        ("we swung the 3 year old between us by his hands, now he wont use his right arm", "urgent"),
+        ("my husband suddenly cant move his right arm and his face is drooping", "emergency"),
+        # a seizure told as a past event, "seizure free" and "back to his usual self"
+        ("thanks for your help when he had a seizure in may. seizure free since the new dose", "routine"),
+        ("he had a seizure at school in may and just had another one that wont stop", "emergency"),
+        ("we took sam to the er saturday for croup, got a steroid and hes back to his old self", "routine"),
+        ("we took sam to the er saturday for croup but now hes struggling to breathe again", "emergency"),
+    ],
+)
+def test_fourteenth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
