@@ -263,6 +263,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout75.jsonl",
         "triage_heldout76.jsonl",
         "triage_heldout77.jsonl",
+        "triage_heldout78.jsonl",
+        "triage_heldout79.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1095,4 +1097,24 @@ def test_thirteenth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_fourteenth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # intent stated with a firearm in reach, without the word suicide
+        ("the rifle is in my car and im doing it tonight. please cancel my appointments", "emergency"),
+        ("my tongue grew to twice its normal size overnight, talking is getting hard", "emergency"),
+        ("caught my thumb with the grease gun at work, small hole, now its swollen and white", "emergency"),
+        # a nosebleed on a blood thinner that pressure stops (and that comes back) is same-day;
+        # one that will not stop is an emergency
+        ("on xarelto, nosebleed today, held pressure 15 min and it stopped, then came back", "urgent"),
+        ("on xarelto, nosebleed for 40 minutes and pressure is not stopping it", "emergency"),
+        # questions and warnings are not events
+        ("if i ever have to use the epipen on her and she gets better, should we still call 911", "routine"),
+        ("my doctor said missing sleep can trigger seizures, can i get a note for day shifts", "routine"),
+    ],
+)
+def test_fifteenth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
