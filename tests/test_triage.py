@@ -265,6 +265,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout77.jsonl",
         "triage_heldout78.jsonl",
         "triage_heldout79.jsonl",
+        "triage_heldout80.jsonl",
+        "triage_heldout81.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1117,4 +1119,24 @@ def test_fourteenth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_fifteenth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("the table saw got me, the tip of my thumb is hanging off and wont stop bleeding", "emergency"),
+        ("my son's finger is partly cut off from the car door", "emergency"),
+        ("the bandage on my finger came off in the shower, can i just use a bandaid?", "routine"),
+        # a medicine's purpose and a past pattern are not a seizure now; the supply gap is same-day
+        ("i take lamotrigine for seizures and the pharmacy wont fill it, one more dose left", "urgent"),
+        ("my daughter had a seizure an hour ago and she is still not waking up properly", "emergency"),
+        # rewarmed fingers whose feeling came back; fingers that stay white are still an emergency
+        ("fingers went white and numb shoveling snow, warmed them up and the feeling came back", "urgent"),
+        ("fingers went white and numb shoveling snow, warmed them up but they are still white", "emergency"),
+        ("something flew in my eye grinding metal, feels gritty, cant see anything in the mirror", "urgent"),
+        ("my 3 year old has a fever of 102 and is not eating much, he is playing and drinking", "urgent"),
+    ],
+)
+def test_sixteenth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
