@@ -267,6 +267,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout79.jsonl",
         "triage_heldout80.jsonl",
         "triage_heldout81.jsonl",
+        "triage_heldout82.jsonl",
+        "triage_heldout83.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1139,4 +1141,20 @@ def test_fifteenth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_sixteenth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("close my account, i wont need it after tonight. the engine is running in the garage", "emergency"),
+        ("siento que no vale la pena seguir viviendo, no tengo plan, me pueden llamar hoy?", "urgent"),
+        # a payment plan is not a suicide plan; a past attempt told as history is not a crisis
+        ("i still think about suicide some days. can i get a payment plan for my bill?", "urgent"),
+        ("i told the insurer about a prior suicide attempt, they want a statement from you", "routine"),
+        ("ecg in the portal says qtc 540, im on methadone. feel fine", "urgent"),
+        ("6 months clean and used fentanyl last night, tolerance is gone. can i restart suboxone", "urgent"),
+    ],
+)
+def test_seventeenth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
