@@ -1158,3 +1158,19 @@ def test_sixteenth_round_categories(text: str, level: str) -> None:
 )
 def test_seventeenth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # "a year / a month ago" opening a clause tells a past event ...
+        ("A year ago I took a whole bottle of pills and ended up in the ICU. Therapy helped", "routine"),
+        ("thank you all. a month ago i overdosed and you saved me, clean since", "routine"),
+        # ... but a medicine stopped then is still stopped, and "since ... a month ago" is ongoing
+        ("A month ago he stopped his lithium and now he hasnt slept in 4 nights, spending it all", "urgent"),
+        ("since i went up on atorvastatin a month ago my thighs ache, cant get up off the floor", "urgent"),
+        ("i overdosed an hour ago and feel really sleepy", "emergency"),
+    ],
+)
+def test_a_year_or_month_ago_opening_a_clause_is_history(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
