@@ -269,6 +269,9 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout81.jsonl",
         "triage_heldout82.jsonl",
         "triage_heldout83.jsonl",
+        "triage_heldout84.jsonl",
+        "triage_heldout85.jsonl",
+        "triage_heldout86.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1173,4 +1176,44 @@ def test_seventeenth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_a_year_or_month_ago_opening_a_clause_is_history(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # protocol-coverage rounds: gaps a telephone-triage protocol book names
+        ("since last night my bottom and between my legs feel numb, back killing me, legs weak", "emergency"),
+        ("legs heavy and weak, began in feet, now my thighs, hard to take a full deep breath", "emergency"),
+        ("my 2 yo had a coin battery in her mouth and now its gone, she must have swallowed it", "emergency"),
+        ("toes frostbitten hunting, soaked in warm water an hour and they still look white", "emergency"),
+        ("fingers got frostbite skiing, warmed them up and now they are pink and tingly", "urgent"),
+        ("got some rust remover with hydrofluoric acid on my fingers, the pain is unreal", "emergency"),
+        ("got shocked by a 220 outlet fixing the dryer, my heart keeps fluttering since", "emergency"),
+        ("i was shocked by the bill for my last visit, can someone explain it", "routine"),
+        ("a week after her tonsillectomy there is blood in her mouth again", "emergency"),
+        ("i think i took 30 units of novolog instead of my lantus at bedtime", "emergency"),
+        ("mi hijo mordio una capsula de detergente y esta tosiendo mucho", "emergency"),
+        ("croup is worse, the whistly noise happens even when shes sitting still, ribs suck in", "emergency"),
+        ("peak flow is in the red zone on his action plan even after albuterol", "emergency"),
+        ("he keeps stopping between words to breathe", "emergency"),
+        ("30 weeks pregnant and bleeding bright red, soaked a pad already", "emergency"),
+        ("there's a hair wrapped tight around his toe and it's really swollen", "emergency"),
+        ("found a hair wrapped around her toe, got it off and the toe looks fine now", "routine"),
+        ("my 4 year old has a fever of 104 and refuses to stand on her left leg", "emergency"),
+        ("cant pee since this morning, bladder feels like its going to burst, pain 8/10", "emergency"),
+        ("newborn spitting up after every feed and the last two were bright green", "emergency"),
+        ("she threw up once, it was green jello she ate", "routine"),
+        # benign readings: constipation with gas, a phone number, a crushed nail, something read about
+        ("started iron pills and havent pooped in 3 days, passing gas fine, no pain", "routine"),
+        ("what's the poison control number? want it on the fridge", "routine"),
+        ("slammed my finger in the door last week, the nail is purple, does it need to come off?", "routine"),
+        ("read about dry drowning, my kid swallowed some pool water but is totally fine", "routine"),
+        ("can i bring my dog to my visit? he is trained to alert for my seizures", "routine"),
+        ("mi mama esta mas confundida desde ayer, a ratos no sabe donde esta, y le arde al orinar", "urgent"),
+        ("i take keppra and tonight is my last pill, please send it, dont want to have a seizure", "urgent"),
+        ("copd acting up, more winded doing dishes. sat 90-91, my normal is 93. can talk fine", "urgent"),
+    ],
+)
+def test_eighteenth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
