@@ -272,6 +272,9 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout84.jsonl",
         "triage_heldout85.jsonl",
         "triage_heldout86.jsonl",
+        "triage_heldout87.jsonl",
+        "triage_heldout88.jsonl",
+        "triage_heldout89.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1216,4 +1219,37 @@ def test_a_year_or_month_ago_opening_a_clause_is_history(text: str, level: str) 
     ],
 )
 def test_eighteenth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # rare-but-deadly protocol topics
+        ("my toddler got into grandpas pain patch, hes breathing but i cant really wake him", "emergency"),
+        ("on linezolid and zoloft, legs keep jerking on their own, temp 102, heart racing", "emergency"),
+        ("i have addisons, threw up my hydrocortisone twice today and im so dizzy i cant stand", "emergency"),
+        ("i have addisons and a stomach bug, can i double my hydrocortisone? otherwise feel ok", "urgent"),
+        ("dad has afib and has had horrible belly pain all afternoon, 10 out of 10", "emergency"),
+        ("My left leg went cold and kind of white this afternoon. It's numb now and it hurts", "emergency"),
+        ("mi esposo fumigo con insecticida y ahora tiene mucha baba y le brincan los musculos", "emergency"),
+        ("got bit on the hand by a snake while stacking wood, hand is puffy", "emergency"),
+        ("got stung by a scorpion yesterday, hurt for an hour, totally fine now", "routine"),
+        ("baby is 10 days old. ive had a headache tylenol wont touch, seeing sparkly spots", "emergency"),
+        ("mi hijo de 2 anos se comio varias vitaminas con hierro y esta vomitando", "emergency"),
+        ("mi bebe de 8 meses llora fuerte a ratos y encoge las piernitas, vomito dos veces", "emergency"),
+        ("mom is type 1, meter says 32 and she wont really answer me", "emergency"),
+        # the same-day line, and what is not on it
+        ("mi nino de 4 anos tiene 3 dias con fiebre y tos, esta jugando", "urgent"),
+        ("sons roommate has meningococcal meningitis. school says close contacts need antibiotics", "urgent"),
+        ("ultimamente pienso que seria mejor no despertar, no tengo plan", "urgent"),
+        ("missed 2 pills this week and we had sex w/o a condom, can you send ella today", "urgent"),
+        ("is plan b safe to keep in my purse just in case?", "routine"),
+        ("mi azucar esta en 380 aunque me pongo la insulina, tengo mucha sed", "urgent"),
+        ("my husband gets winded walking across big parking lots, can you do the placard form", "routine"),
+        ("fever of 102 and ear pain at the weekend, on amoxicillin, today shes fever free", "routine"),
+        ("a few floaters for years, no flashes or curtain", "routine"),
+    ],
+)
+def test_nineteenth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
