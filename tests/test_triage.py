@@ -275,6 +275,9 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout87.jsonl",
         "triage_heldout88.jsonl",
         "triage_heldout89.jsonl",
+        "triage_heldout90.jsonl",
+        "triage_heldout91.jsonl",
+        "triage_heldout92.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1252,4 +1255,45 @@ def test_eighteenth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_nineteenth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Spanish as written in US portals, and subtle twists on common complaints
+        (
+            "tengo guardadas las pastillas de mi esposo y esta noche me las voy a tomar. "
+            "ya les escribi cartas a mis hijos",
+            "emergency",
+        ),
+        ("I have my dad's pistol and I'm done tonight. thank you for everything", "emergency"),
+        ("mi bebe de 8 meses tiene diarrea, la mollera hundida y esta como un trapito", "emergency"),
+        ("la planta electrica esta en el garage y todos tenemos dolor de cabeza y mareo", "emergency"),
+        ("comi camarones y se me esta hinchando la bemba, siento la garganta cerrada", "emergency"),
+        ("siento un peso en el pecho que se me corre al brazo y estoy sudando frio", "emergency"),
+        ("tengo un dolor de muela terrible y se me hincho la cara, puedo tragar y respirar bien", "urgent"),
+        ("necesito refill del albuterol, se me acabo y me silba el pecho", "urgent"),
+        ("me salieron ampollitas en la frente. el ojo de ese lado lo tengo rojo y lloroso", "urgent"),
+        ("se quedo sin su levetiracetam para las convulsiones, solo le queda la pastilla de hoy", "urgent"),
+        ("dolor en el costado que baja a la ingle y la orina un poco rosada", "urgent"),
+        ("sciatica, cant really feel the toilet paper when i wipe, leaked pee without noticing", "emergency"),
+        ("on eliquis, woke with a pounding headache, threw up twice, cant keep my eyes open", "emergency"),
+        ("his left testicle hurts and he threw up this morning", "emergency"),
+        (
+            "fever of 102, little purple dots on his legs, pressed a glass on them, they didnt fade",
+            "emergency",
+        ),
+        ("mi papa tiene la pierna derecha, la tiene fria y blanca y no la siente", "emergency"),
+        ("back pain and a throbbing in my belly like a second heartbeat when i lie down", "emergency"),
+        (
+            "face numb like after the dentist and the room is spinning, i keep falling to the left",
+            "emergency",
+        ),
+        ("the dentist numbed my face for a filling and it's still numb 3 hours later", "routine"),
+        ("had a tumble this morning, neck is sore and both hands are tingly and clumsy since", "emergency"),
+        ("shaking chills last night and my bp is 84/50 this morning", "emergency"),
+    ],
+)
+def test_twentieth_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
