@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from replydraft import triage
+from replydraft._triage_text import normalize
 from replydraft.errors import ConfigurationError, InvalidMessageError
 from replydraft.models import Intent, Triage, Urgency
 from replydraft.triage import (
@@ -353,6 +355,25 @@ def test_prefix_gates_never_change_a_verdict() -> None:
         assert screen(text, rules=rules) == expected
         if i % 4 == 0:  # the slower fallback on a quarter of the texts
             assert screen(text, rules=no_automaton) == expected
+
+
+def test_matching_at_gate_places_finds_exactly_what_a_full_scan_finds() -> None:
+    # a gated concept's regex is tried only where one of its gate literals starts; every match, its
+    # span and the skipping of places inside an earlier match must be finditer's
+    rules = load_rules()
+    texts = [normalize(t) for t in _all_fixture_texts()[::12]]
+    texts += [
+        normalize("refill please. " * 4000 + "crushing chest pain now"),  # many places: the scan
+        "no no no fever fever since since saturday, fever of 101 since then, no fever since friday",
+    ]
+    compared = 0
+    for text in texts:
+        concepts = triage._Concepts(rules, text)
+        for name, pattern in rules.concepts.items():
+            expected = [m.span() for m in pattern.finditer(text)]
+            assert [m.span() for m in concepts._matches(name)] == expected, name
+            compared += bool(expected) and rules.gates[name] is not None
+    assert compared > 1000  # gated concepts with matches were compared, not only empty lists
 
 
 _VOCAB = sorted({w for t in _all_fixture_texts() for w in t.lower().split()})
