@@ -280,6 +280,9 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout90.jsonl",
         "triage_heldout91.jsonl",
         "triage_heldout92.jsonl",
+        "triage_heldout93.jsonl",
+        "triage_heldout94.jsonl",
+        "triage_heldout95.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1317,4 +1320,60 @@ def test_nineteenth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_twentieth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Spanish as US patients write it (Caribbean and South American usage, protocol topics)
+        ("mi hijita tiene 5 semana y le tome la temperatura: 100.6", "emergency"),
+        ("mi bebe tiene 3 dias con fiebre de 101", "urgent"),  # three days of fever, not a 3-day-old
+        (
+            "desde ayer siento dormida la entrepierna y las dos piernas flojas, me dolia la espalda",
+            "emergency",
+        ),
+        ("me hice pipi encima sin darme cuenta y tengo la espalda baja fatal", "emergency"),
+        (
+            "con la pistola de grasa del taller se me disparo en la mano, es un puntito pero se hincha",
+            "emergency",
+        ),
+        ("el viernes me las trago todas y ya", "emergency"),
+        ("no quiero ser una carga para nadie y tengo guardadas las pastillas para dormir", "emergency"),
+        ("de repente se me oscurecio el ojo derecho y sigo sin ver nada con ese ojo", "emergency"),
+        ("mi mama se doblo el pie bajando la escalera y no puede pisar", "urgent"),
+        ("la fistula del brazo no tiene el zumbido desde esta manana", "urgent"),
+        ("veo destellos de luz y un monton de moscas flotando en el ojo izquierdo", "urgent"),
+        ("my wifes eyes have turned yellow over the weekend and her pee is dark", "urgent"),
+        # a coughing-fit illness with the breath back between fits; blue lips or a young infant still are
+        (
+            "my 10 year old has whooping cough fits where he cant catch his breath, fine in between fits",
+            "urgent",
+        ),
+        ("coughing fits, she cant catch her breath and her lips turn blue, fine in between", "emergency"),
+        ("my 6 week old has coughing fits where he cant catch his breath, fine between fits", "emergency"),
+        ("a mi abuela se le torcio la boca y habla enredado desde hace media hora", "emergency"),
+        (
+            "tengo la lengua y el labio de arriba bien hinchadisimos desde que tome la pastilla nueva",
+            "emergency",
+        ),
+        ("mi papa tiene fibrilacion y desde la tarde tiene un dolor de barriga horrible", "emergency"),
+        ("mi nieta de 9 meses con diarrea, la mollera se le ve bien hundida y esta flojita", "emergency"),
+        ("mi hijo de 3 tiene tos y se le hunde la piel entre las costillas", "emergency"),
+        ("se golpeo la cabeza jugando y ahora cuesta despertarlo", "emergency"),
+        ("mi hijo de 2 años agarró el pastillero de la abuela y se comió una pastilla", "emergency"),
+        ("mi esposo se trago su pastilla de la presion con jugo, hay problema?", "routine"),
+        ("me tome una pastilla de tylenol para el dolor de panza y ya me siento mejor", "routine"),
+        # history, hypotheticals and documents told in Spanish
+        ("mi papa no puede caminar mucho por la artritis, quiero pedir una andadera", "routine"),
+        ("mi hija tuvo fiebre el viernes pero no ha tenido mas desde el sabado, esta jugando", "routine"),
+        ("he had a fever on monday but hasnt had one since, eating fine", "routine"),
+        ("mi esposo estuvo en emergencia el martes porque se desmayo del calor, ya esta bien", "routine"),
+        ("el perro me mordio hace un mes y ya sano, cuanto cuesta la vacuna", "routine"),
+        ("si algun dia a mi bebe le da fiebre alta, a que hospital vamos?", "routine"),
+        ("necesito el plan de convulsiones firmado para la escuela de mi hija", "routine"),
+        ("la convulsion que tuvo en marzo no le ha vuelto a dar, necesito la cita de seguimiento", "routine"),
+    ],
+)
+def test_twenty_first_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
