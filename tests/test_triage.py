@@ -890,6 +890,25 @@ def test_third_round_intents(text: str, intent: Intent) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("la aseguranza no me pago la vacuna, la pueden volver a mandar?", Intent.BILLING),
+        ("cuanto me cobrarian una consulta sin seguro?", Intent.BILLING),
+        ("vi en el portal que ya estan los examenes de la tiroides", Intent.RESULTS),
+        ("el ultrasonido del higado de mi papa dice 'higado graso', que es eso?", Intent.RESULTS),
+        ("para que sepan, a mi mama la operaron de la cadera y ya esta en la casa", Intent.OTHER),
+        ("cambie de numero de telefono, anotenlo por favor", Intent.OTHER),
+        ("necesito un referido para el dermatologo, tengo una mancha", Intent.SCHEDULING),
+        ("quiero cancelar las citas de los ninos del jueves", Intent.SCHEDULING),
+        ("me pueden dar el certificado de vacunas de la nena para el colegio?", Intent.FORMS),
+    ],
+)
+def test_spanish_intents(text: str, intent: Intent) -> None:
+    # Spanish requests as US patients word them, read by the intent patterns themselves
+    assert screen(text, rules=_PATTERNS_ONLY).intent is intent
+
+
+@pytest.mark.parametrize(
     ("text", "level"),
     [
         ("lower back pain since monday and now i cant lift my toes on the left", "urgent"),
