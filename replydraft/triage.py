@@ -278,6 +278,18 @@ def _optional_after(pattern: str, i: int) -> bool:
     return i < len(pattern) and (pattern[i] in "?*" or pattern.startswith("{0", i))
 
 
+def _after_quantifier(pattern: str, i: int) -> int:
+    """Index just past the ``?``, ``*`` or ``{0,n}`` at ``pattern[i]`` and any lazy or possessive mark."""
+    if pattern[i] in "?*":
+        j = i + 1
+    else:
+        close = pattern.find("}", i)
+        if close < 0:
+            return -1
+        j = close + 1
+    return j + 1 if j < len(pattern) and pattern[j] in "?+" else j
+
+
 _CLASS = re.compile(r"\[([^\]\\^]{1,12})\]")
 
 
@@ -310,9 +322,16 @@ def _pattern_gate(pattern: str) -> frozenset[str] | None:
     rest = pattern[i:]
     if rest.startswith("(?:"):
         end = _group_end(rest, 0)
-        if end < 0 or _optional_after(rest, end + 1):
+        if end < 0:
             return None
-        return _pattern_gate(rest[3:end])
+        inner = _pattern_gate(rest[3:end])
+        if not _optional_after(rest, end + 1):
+            return inner
+        # an optional leading group ("(?:can )?barely"): a match starts with the group or, when the group
+        # is skipped, with what follows it
+        after = _after_quantifier(rest, end + 1)
+        tail = _pattern_gate(rest[after:]) if inner is not None and after > 0 else None
+        return None if tail is None or inner is None else inner | tail
     if rest.startswith("\\d"):
         return None if _optional_after(rest, 2) else frozenset("0123456789")
     m = _CLASS.match(rest)
