@@ -283,6 +283,9 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout93.jsonl",
         "triage_heldout94.jsonl",
         "triage_heldout95.jsonl",
+        "triage_heldout96.jsonl",
+        "triage_heldout97.jsonl",
+        "triage_heldout98.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1395,4 +1398,49 @@ def test_twentieth_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_twenty_first_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Spanish as written by farm, construction and restaurant workers and their families
+        ("mi suegro dice que le duele el pecho muy fuerte y esta sudando", "emergency"),
+        ("el azucar no me marca numero, el aparato nomas dice HI, y vomite dos veces", "emergency"),
+        ("a mi esposo le dio una descarga en el trabajo y ahora siente el corazon disparejo", "emergency"),
+        ("se cayo del andamio y no siente las piernas", "emergency"),
+        ("dejamos el calenton prendido toda la noche y todos amanecimos con dolor de cabeza", "emergency"),
+        ("mis hijos estan muy dormidos y no los puedo despertar", "emergency"),
+        ("mi niño de 2 no quiere usar el brazo desde que lo jale de la mano", "urgent"),
+        ("me entro una basurita en el ojo con la pulidora y me arde", "urgent"),
+        ("la creatinina me salio en 2.4 y tomo ibuprofeno todos los dias", "urgent"),
+        ("mi mama se resbalo en la cocina y anda cojeando", "urgent"),
+        ("se me metio cemento en las botas y tengo ampollas en las piernas", "urgent"),
+        ("me clave un clavo en el pie y ahora esta rojo", "urgent"),
+        ("estoy vomitando todo, lo devuelvo hasta el agua y solo he orinado una vez hoy", "urgent"),
+        ("a veces pienso que ojala ya no despertara", "urgent"),
+        ("con el humo se me puso mal el asma, uso el albuterol cada 3 horas", "urgent"),
+        ("se le acaba el levetiracetam manana y le dan convulsiones si no se lo toma", "urgent"),
+        ("me torci el tobillo, se hincho y esta morado, no puedo apoyar el pie", "urgent"),
+        ("mi nieto se trago un chicle, le pasa algo?", "routine"),
+        ("tengo asma, uso el albuterol y siento el pecho apretado cuando hace frio", "routine"),
+        # subtle twists and imitation rounds in English
+        ("fever of 102 and her neck is too stiff to bend", "emergency"),
+        ("i was cleaning the oven and the spray got in my eye, it burns and looks cloudy", "emergency"),
+        ("numb when I wipe and both legs feel heavy since my back went out", "emergency"),
+        ("ive saved up enough of my trazodone and i feel hopeless", "emergency"),
+        ("my 4 yo wont put her full weight on her left leg since this morning", "urgent"),
+        ("my son gets seizures if he misses his keppra and he runs out tomorrow", "urgent"),
+        (
+            "my daughter has had a nosebleed that has not stopped in almost an hour even pinching it",
+            "emergency",
+        ),
+        (
+            "fell off the step stool and landed on my left side on the railing, now my shoulder hurts",
+            "emergency",
+        ),
+        ("the camp form needs a line that the counselors can give his epipen", "routine"),
+    ],
+)
+def test_twenty_second_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
