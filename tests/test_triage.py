@@ -286,6 +286,9 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout96.jsonl",
         "triage_heldout97.jsonl",
         "triage_heldout98.jsonl",
+        "triage_heldout99.jsonl",
+        "triage_heldout100.jsonl",
+        "triage_heldout101.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1443,4 +1446,36 @@ def test_twenty_first_round_categories(text: str, level: str) -> None:
     ],
 )
 def test_twenty_second_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # the last round of the session, measured with the retrained models (all Spanish, two imitations)
+        ("comi mariscos y se me esta cerrando la garganta y tengo la voz ronca", "emergency"),
+        ("mi hija se tomo como 25 tylenol extra fuerte hace dos horas", "emergency"),
+        (
+            "mi abuela de repente no ve nada del lado izquierdo y se le esta durmiendo la pierna izquierda",
+            "emergency",
+        ),
+        (
+            "ive been saving up the extras for months, after the holidays im done, i have it all worked out",
+            "emergency",
+        ),
+        (
+            "mi hijo tiene dolor de panza que empezo en el ombligo y ahora le duele abajo del lado derecho"
+            " y vomito",
+            "emergency",
+        ),
+        ("type 1, i have maybe 1 day left of insulin and the pharmacy needs a new script", "urgent"),
+        ("soy diabetica tipo 1 y solo me queda insulina para hoy", "urgent"),
+        ("a veces siento que seria mejor dormirme y no despertar, no tengo ningun plan", "urgent"),
+        ("mi hija se esta cortando los brazos con una navajita", "urgent"),
+        ("tengo epoc y estoy sacando flema y ahora es verde", "urgent"),
+        ("creo que es la piedra del rinon otra vez, el dolor va y viene", "urgent"),
+        ("mi esposo ronca muy fuerte, necesito un estudio del sueño", "routine"),
+    ],
+)
+def test_twenty_third_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
