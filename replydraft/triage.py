@@ -296,12 +296,13 @@ _CLASS = re.compile(r"\[([^\]\\^]{1,12})\]")
 def _pattern_gate(pattern: str) -> frozenset[str] | None:
     r"""Literal strings one of which any match of ``pattern`` must start with, or None if unknown.
 
-    A pre-check, not a matcher: a concept whose every pattern starts with known literals is only run
-    when one of those literals occurs in the message (a C-speed substring test). This skips most of the
-    ~180 concept regexes for a typical message. Zero-width prefixes (``\b``, lookarounds) are skipped;
-    a leading group contributes the union of its branches; a small character class its characters;
-    anything optional or unknown gives None, and the concept always runs, so the gate can never hide a
-    match.
+    A concept whose every pattern starts with known literals is only run when one of those literals
+    occurs in the message, and then only where one starts (the Aho-Corasick pass finds both). This
+    skips most of the ~390 concept regexes for a typical message. Zero-width prefixes (``\b``,
+    lookarounds) are skipped; a leading group contributes the union of its branches, and an optional one
+    (``(?:can )?barely``) its branches and the literals of what follows it; a small character class its
+    characters; anything else optional or unknown gives None, and the concept always runs, so the gate
+    can never hide a match.
     """
     top = _split_top(pattern)
     if top is None:
@@ -330,8 +331,10 @@ def _pattern_gate(pattern: str) -> frozenset[str] | None:
         # an optional leading group ("(?:can )?barely"): a match starts with the group or, when the group
         # is skipped, with what follows it
         after = _after_quantifier(rest, end + 1)
-        tail = _pattern_gate(rest[after:]) if inner is not None and after > 0 else None
-        return None if tail is None or inner is None else inner | tail
+        if inner is None or after < 0:
+            return None
+        tail = _pattern_gate(rest[after:])
+        return None if tail is None else inner | tail
     if rest.startswith("\\d"):
         return None if _optional_after(rest, 2) else frozenset("0123456789")
     m = _CLASS.match(rest)

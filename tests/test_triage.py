@@ -888,16 +888,7 @@ def test_third_round_categories(text: str, level: str) -> None:
         ("the pathology report from my biopsy is in, what does it mean", Intent.RESULTS),
         ("what's the next available with dr lee", Intent.SCHEDULING),
         ("we are thinking about palliative care for grandpa, how does it work", Intent.OTHER),
-    ],
-)
-def test_third_round_intents(text: str, intent: Intent) -> None:
-    # the intent patterns themselves (the statistical intent model decides first when it is sure)
-    assert screen(text, rules=_PATTERNS_ONLY).intent is intent
-
-
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
+        # Spanish requests as US patients word them
         ("la aseguranza no me pago la vacuna, la pueden volver a mandar?", Intent.BILLING),
         ("cuanto me cobrarian una consulta sin seguro?", Intent.BILLING),
         ("vi en el portal que ya estan los examenes de la tiroides", Intent.RESULTS),
@@ -909,8 +900,8 @@ def test_third_round_intents(text: str, intent: Intent) -> None:
         ("me pueden dar el certificado de vacunas de la nena para el colegio?", Intent.FORMS),
     ],
 )
-def test_spanish_intents(text: str, intent: Intent) -> None:
-    # Spanish requests as US patients word them, read by the intent patterns themselves
+def test_third_round_intents(text: str, intent: Intent) -> None:
+    # the intent patterns themselves (the statistical intent model decides first when it is sure)
     assert screen(text, rules=_PATTERNS_ONLY).intent is intent
 
 
