@@ -549,12 +549,12 @@ def detect_language(text: str) -> str:
 # --------------------------------------------------------------------------- the screen
 
 
-def _find_modifiers(rules: TriageRules, text: str, present: set[str] | None) -> list[Modifier]:
+def _find_modifiers(
+    rules: TriageRules, text: str, starts_of: Mapping[str, list[int]] | None
+) -> list[Modifier]:
     mods: list[Modifier] = []
     for trig in rules.triggers:
-        if trig.gate is not None and present is not None and trig.gate.isdisjoint(present):
-            continue  # no literal a match must start with occurs in the text
-        for m in trig.pattern.finditer(text):
+        for m in _gated_matches(trig.pattern, trig.gate, text, starts_of):
             mods.append(
                 Modifier(trig.category, trig.direction, m.start(), m.end(), trig.max_words, trig.after_comma)
             )
@@ -590,7 +590,7 @@ class _Concepts:
         if self.present is not None:
             owners = rules.gate_owners
             self.possible = rules.ungated.union(*(owners.get(lit, ()) for lit in self.present))
-        self.mods = _find_modifiers(rules, text, self.present)
+        self.mods = _find_modifiers(rules, text, self.starts_of if automaton is not None else None)
         self.mod_starts = [m.start for m in self.mods]
 
     def has(self, name: str) -> bool:
@@ -616,27 +616,9 @@ class _Concepts:
         return found
 
     def _matches(self, name: str) -> Iterator[re.Match[str]]:
-        r"""The matches ``finditer`` would give for concept ``name``, found faster when it has a gate.
-
-        A gated concept's match can only start where one of its gate literals starts (see
-        :func:`_pattern_gate`), and the automaton has already found those places: trying the regex
-        at each of them, left to right and skipping places inside the last match, gives exactly
-        ``finditer``'s matches (``match(text, pos)`` sees the whole text, so ``\b`` and lookbehinds
-        behave as in a scan) without the regex engine walking every other position. Python's ``re``
-        cannot skip ahead on its own when a pattern starts with ``\b`` or a lookbehind, and most do.
-        Many places (a gate of common letters, a long paste) fall back to the scan.
-        """
-        pattern = self.rules.concepts[name]
-        gate = self.rules.gates.get(name)
-        if gate is None or self.present is None:
-            return pattern.finditer(self.text)
-        places: list[int] = []
-        for lit in gate & self.present:
-            places.extend(self.starts_of[lit])
-        if len(places) > _MAX_PLACES:
-            return pattern.finditer(self.text)
-        places.sort()
-        return _matches_at(pattern, self.text, places)
+        """The matches ``finditer`` would give for concept ``name`` (see :func:`_gated_matches`)."""
+        starts_of = self.starts_of if self.present is not None else None
+        return _gated_matches(self.rules.concepts[name], self.rules.gates.get(name), self.text, starts_of)
 
     def _affirmed(self, name: str, ignore: frozenset[str] = frozenset()) -> bool:
         """Whether ``name`` has at least one mention that no ConText modifier (but ``ignore``) covers."""
@@ -674,6 +656,32 @@ class _Concepts:
 _BENIGN_IGNORES = frozenset({"historical"})
 # above this many candidate places one regex scan is cheaper than a Python-level match per place
 _MAX_PLACES = 32
+
+
+def _gated_matches(
+    pattern: re.Pattern[str],
+    gate: frozenset[str] | None,
+    text: str,
+    starts_of: Mapping[str, list[int]] | None,
+) -> Iterator[re.Match[str]]:
+    r"""The matches ``pattern.finditer(text)`` gives, found faster when the pattern has a gate.
+
+    A gated pattern's match can only start where one of its gate literals starts (see
+    :func:`_pattern_gate`), and the Aho-Corasick pass has already found those places (``starts_of``:
+    literal -> start offsets; None without an automaton). Trying the regex at each of them, left to
+    right and skipping places inside the last match, gives exactly ``finditer``'s matches
+    (``match(text, pos)`` sees the whole text, so ``\b`` and lookbehinds behave as in a scan) without
+    the regex engine walking every other position: Python's ``re`` cannot skip ahead on its own when a
+    pattern starts with ``\b`` or a lookbehind, and most do. Many places (a gate of common letters, a
+    long paste) fall back to the scan; no place means no match.
+    """
+    if gate is None or starts_of is None:
+        return pattern.finditer(text)
+    places = [pos for lit in gate & starts_of.keys() for pos in starts_of[lit]]
+    if len(places) > _MAX_PLACES:
+        return pattern.finditer(text)
+    places.sort()
+    return _matches_at(pattern, text, places)
 
 
 def _matches_at(pattern: re.Pattern[str], text: str, places: list[int]) -> Iterator[re.Match[str]]:

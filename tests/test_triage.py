@@ -382,6 +382,11 @@ def test_matching_at_gate_places_finds_exactly_what_a_full_scan_finds() -> None:
             expected = [m.span() for m in pattern.finditer(text)]
             assert [m.span() for m in concepts._matches(name)] == expected, name
             compared += bool(expected) and rules.gates[name] is not None
+        # the ConText triggers go through the same place matching
+        scanned = sorted(
+            (t.category, m.start(), m.end()) for t in rules.triggers for m in t.pattern.finditer(text)
+        )
+        assert sorted((m.category, m.start, m.end) for m in concepts.mods) == scanned
     assert compared > 1000  # gated concepts with matches were compared, not only empty lists
 
 
