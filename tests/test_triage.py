@@ -1475,3 +1475,19 @@ def test_twenty_second_round_categories(text: str, level: str) -> None:
 )
 def test_twenty_third_round_categories(text: str, level: str) -> None:
     assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # someone else's overdose told while it is happening (not a story about them)
+        ("my roommate says she swallowed like 30 advil about an hour ago, what do we do", "emergency"),
+        ("mi compañera de cuarto tuvo una sobredosis de pastillas hace media hora, que hago", "emergency"),
+        ("my coworker overdosed two years ago and it scared me, can we talk about my own meds", "routine"),
+        # a kidney test that jumped, told in Spanish with the old value after "y"
+        ("la creatinina me salio 2.3 y el año pasado estaba en 0.9, tomo naproxeno diario", "urgent"),
+        ("la creatinina de mi mama subio de 1.0 a 2.2 despues del diuretico nuevo", "urgent"),
+    ],
+)
+def test_twenty_fourth_round_categories(text: str, level: str) -> None:
+    assert _rules_only_screen(text).urgency.value == level
