@@ -7,8 +7,8 @@ over the 2 ms budget before any red-flag matching; medspacy 1.3.1 pins spaCy 3.7
 and its default rules did not mark "had a stroke last year" as historical. negspacy needs a spaCy NER
 model for its entities, and no spaCy model may be downloaded. So this module implements the same
 algorithm (ConText, Harkema et al. 2009): trigger terms with a direction, a scope that ends at a
-terminator, categories negated / historical / hypothetical / other-person, NegEx pseudo-triggers; the
-terms themselves are data (``triage_rules/context.json``), in English and Spanish.
+terminator, categories negated / historical / hypothetical / other-person / thing, NegEx
+pseudo-triggers; the terms themselves are data (``triage_rules/context.json``), in English and Spanish.
 """
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ class Modifier:
     """A ConText trigger found in the text.
 
     Attributes:
-        category: ``negated``, ``historical``, ``hypothetical`` or ``other_person``.
+        category: ``negated``, ``historical``, ``hypothetical``, ``other_person`` or ``thing`` (said of
+            an object, not the body).
         direction: ``forward`` (applies to what follows), ``backward`` or ``bidirectional``.
         start: Offset of the trigger in the normalised text.
         end: End offset of the trigger.

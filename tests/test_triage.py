@@ -289,6 +289,11 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout99.jsonl",
         "triage_heldout100.jsonl",
         "triage_heldout101.jsonl",
+        "triage_heldout102.jsonl",
+        "triage_heldout103.jsonl",
+        "triage_heldout104.jsonl",
+        "triage_heldout105.jsonl",
+        "triage_heldout106.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1487,6 +1492,72 @@ def test_twenty_third_round_categories(text: str, level: str) -> None:
         # a kidney test that jumped, told in Spanish with the old value after "y"
         ("la creatinina me salio 2.3 y el año pasado estaba en 0.9, tomo naproxeno diario", "urgent"),
         ("la creatinina de mi mama subio de 1.0 a 2.2 despues del diuretico nuevo", "urgent"),
+        # sets 102-106 (two imitations, all Spanish, subtle twists, the same-day line)
+        ("i have a jar of my husbands oxycodone saved and im going to take them all on sunday", "emergency"),
+        (
+            "we had our baby boy 6 days ago, my head has pounded all day and tylenol isnt touching it",
+            "emergency",
+        ),
+        (
+            "my delivery was 9 days ago and i keep seeing zigzag lights, bp was 170/110 at the pharmacy",
+            "emergency",
+        ),
+        (
+            "got dizzy and sweaty with heartburn while shoveling snow and the sweat is still pouring off me",
+            "emergency",
+        ),
+        ("my son is 14 and says it hurts down there, the left side is swollen since lunch", "emergency"),
+        ("mid sneeze something popped in my chest and now i cant get a full breath in", "emergency"),
+        (
+            "my inner thighs and butt feel numb and i cant feel the toilet paper, back has been killing me",
+            "emergency",
+        ),
+        ("the headache went from nothing to the worst of my life while i was at the gym", "emergency"),
+        ("the space heater has been on all night and all 3 of us have headaches and feel sick", "emergency"),
+        ("my brother said hes going to drive his truck off the bridge tonight", "emergency"),
+        ("dad gave me his passwords and said i wont have to worry about him much longer", "emergency"),
+        (
+            "the ultrasound report says findings consistent with acute appendicitis, nobody called me",
+            "emergency",
+        ),
+        ("a mi hijo le salio apendicitis en el ultrasonido y lo mandaron a la casa", "emergency"),
+        ("my 4 yo tipped a mug of boiling water, her neck and chest are blistered and peeling", "emergency"),
+        ("cut my hand on a mower blade and the blood pulses out every time i lift the towel", "emergency"),
+        ("mi mama toma insulina y el aparato marca 35, esta dice cosas sin sentido", "emergency"),
+        (
+            "empezo alrededor del ombligo y ahora le duele abajo a la derecha, tiene fiebre y vomito",
+            "emergency",
+        ),
+        (
+            "had an epidural last week and now get a headache every time i sit up, it goes away lying flat",
+            "urgent",
+        ),
+        ("my beta hcg was 2200 and the ultrasound didnt see a sac", "urgent"),
+        ("se le acaba el levetiracetam (keppra) pasado manana y la aseguranza no lo autoriza", "urgent"),
+        ("tengo 30 semanas de embarazo y me arde cuando orino", "urgent"),
+        ("le duele el costado y creo que son las piedras otra vez", "urgent"),
+        ("mi hija piso un clavo en la obra y tiene el pie hinchado", "urgent"),
+        ("se cayo del columpio y no la quiere mover, la muñeca esta hinchada", "urgent"),
+        ("my kidney function went from 0.9 to 2.4 since starting the new water pill", "urgent"),
+        ("my insulin pump died this morning and i need a backup lantus script", "urgent"),
+        (
+            "2 weeks out from having my daughter, i cry most of the day, more than baby blues",
+            "urgent",
+        ),
+        (
+            "grandpa is a little more forgetful and his urine smells strong, it burns when he pees",
+            "urgent",
+        ),
+        ("my afib app says 124 since breakfast, no chest pain", "urgent"),
+        ("the incisions from my gallbladder surgery are leaking yellow stuff and warm", "urgent"),
+        ("ketones negative, very thirsty, peeing a lot, sugar 290", "urgent"),
+        (
+            "she slipped on the ice and hit her head on the step but seems fine now, she is not on thinners",
+            "routine",
+        ),
+        ("the copier at the front desk was broken so they could not scan my card", "routine"),
+        ("my chest hurts when i press on it after the pushup challenge, no shortness of breath", "routine"),
+        ("what kind of belly pain means go to the er? just curious after my cousins surgery", "routine"),
     ],
 )
 def test_twenty_fourth_round_categories(text: str, level: str) -> None:
