@@ -862,37 +862,32 @@ def test_more_intents(text: str, intent: Intent) -> None:
     assert screen(text, rules=_PATTERNS_ONLY).intent is intent
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # repeating oneself is mild confusion; with urine signs in an older parent it stays urgent
-        ("grandma keeps repeating the same questions since sunday and her urine is cloudy", "urgent"),
-        ("my husband has been more forgetful over the past two years, nothing sudden", "routine"),
-        # appendicitis in other words
-        ("belly pain started at his belly button and moved to the lower right, fever 101", "emergency"),
-        # a finger bent the wrong way
-        ("caught my pinky in the door, its bent at a weird angle and swelling", "urgent"),
-        # coughing with swallowing and a new fever in a frail parent
-        ("dad chokes on thin liquids lately and now he has a fever of 100.9", "urgent"),
-        # "since then" ends a historical scope
-        ("had pneumonia in march and since then she coughs when she drinks, now a gurgly cough", "urgent"),
-        # "not drinking a ton" is not poor intake
-        ("he wets the bed but is not drinking a ton at night, any tips", "routine"),
-        # a resolution in the next clause
-        ("she had 102 on saturday but it's long gone, can she go to camp", "routine"),
-        # clot risk after a joint replacement
-        ("post-op day 6 from my hip replacement and suddenly short of breath", "emergency"),
-        # the patient's own shingles
-        ("can you refill the cream for my shingles, it still burns", "urgent"),
-        # severity words need a symptom; Spanish order
-        ("the traffic was terrible so i missed my appointment, can i rebook", "routine"),
-        ("tengo un dolor de oido insoportable desde anoche", "urgent"),
-        # itching of the palms late in pregnancy
-        ("32 weeks pregnant and itching like mad on my palms at night", "urgent"),
-    ],
-)
-def test_third_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_THIRD_ROUND: list[tuple[str, str]] = [
+    # repeating oneself is mild confusion; with urine signs in an older parent it stays urgent
+    ("grandma keeps repeating the same questions since sunday and her urine is cloudy", "urgent"),
+    ("my husband has been more forgetful over the past two years, nothing sudden", "routine"),
+    # appendicitis in other words
+    ("belly pain started at his belly button and moved to the lower right, fever 101", "emergency"),
+    # a finger bent the wrong way
+    ("caught my pinky in the door, its bent at a weird angle and swelling", "urgent"),
+    # coughing with swallowing and a new fever in a frail parent
+    ("dad chokes on thin liquids lately and now he has a fever of 100.9", "urgent"),
+    # "since then" ends a historical scope
+    ("had pneumonia in march and since then she coughs when she drinks, now a gurgly cough", "urgent"),
+    # "not drinking a ton" is not poor intake
+    ("he wets the bed but is not drinking a ton at night, any tips", "routine"),
+    # a resolution in the next clause
+    ("she had 102 on saturday but it's long gone, can she go to camp", "routine"),
+    # clot risk after a joint replacement
+    ("post-op day 6 from my hip replacement and suddenly short of breath", "emergency"),
+    # the patient's own shingles
+    ("can you refill the cream for my shingles, it still burns", "urgent"),
+    # severity words need a symptom; Spanish order
+    ("the traffic was terrible so i missed my appointment, can i rebook", "routine"),
+    ("tengo un dolor de oido insoportable desde anoche", "urgent"),
+    # itching of the palms late in pregnancy
+    ("32 weeks pregnant and itching like mad on my palms at night", "urgent"),
+]
 
 
 @pytest.mark.parametrize(
@@ -919,308 +914,238 @@ def test_third_round_intents(text: str, intent: Intent) -> None:
     assert screen(text, rules=_PATTERNS_ONLY).intent is intent
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        ("lower back pain since monday and now i cant lift my toes on the left", "urgent"),
-        ("on lamictal, went up to 100mg last week, now a red rash on my chest", "urgent"),
-        # a meter reading corrected by a recheck
-        ("cgm said 52 but i rechecked with a fingerstick and it was 104, feel totally normal", "routine"),
-        # stridor only when crying is croup to see today, not an emergency
-        ("croupy cough, she only makes the squeaky noise when shes crying, fine when calm", "urgent"),
-        # lip swelling with the airway said to be fine is same-day; with a swollen tongue it is not
-        ("on lisinopril and my lower lip is puffy today, breathing fine, throat fine", "urgent"),
-        ("on lisinopril and my lip is swollen and now my tongue feels thick", "emergency"),
-        # a chronic baseline after a comma
-        ("need my handicap placard renewed, i get short of breath walking far, same as always", "routine"),
-        ("mi hija tuvo fiebre el lunes pero ya se le quito, puede ir a la escuela?", "routine"),
-        # already evaluated
-        ("the pediatrician did an xray after he swallowed a coin and said it will pass", "routine"),
-        # a baseline value's month is not a history marker
-        ("creatinine came back 2.4 (it was 1.1 in june), should i stop my ibuprofen?", "urgent"),
-        ("mom is more confused than her usual and it burns when she pees, no fever", "urgent"),
-    ],
-)
-def test_fourth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_FOURTH_ROUND: list[tuple[str, str]] = [
+    ("lower back pain since monday and now i cant lift my toes on the left", "urgent"),
+    ("on lamictal, went up to 100mg last week, now a red rash on my chest", "urgent"),
+    # a meter reading corrected by a recheck
+    ("cgm said 52 but i rechecked with a fingerstick and it was 104, feel totally normal", "routine"),
+    # stridor only when crying is croup to see today, not an emergency
+    ("croupy cough, she only makes the squeaky noise when shes crying, fine when calm", "urgent"),
+    # lip swelling with the airway said to be fine is same-day; with a swollen tongue it is not
+    ("on lisinopril and my lower lip is puffy today, breathing fine, throat fine", "urgent"),
+    ("on lisinopril and my lip is swollen and now my tongue feels thick", "emergency"),
+    # a chronic baseline after a comma
+    ("need my handicap placard renewed, i get short of breath walking far, same as always", "routine"),
+    ("mi hija tuvo fiebre el lunes pero ya se le quito, puede ir a la escuela?", "routine"),
+    # already evaluated
+    ("the pediatrician did an xray after he swallowed a coin and said it will pass", "routine"),
+    # a baseline value's month is not a history marker
+    ("creatinine came back 2.4 (it was 1.1 in june), should i stop my ibuprofen?", "urgent"),
+    ("mom is more confused than her usual and it burns when she pees, no fever", "urgent"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # "today or tomorrow" asks for a visit; it is not a chosen time
-        ("can someone see me today or tomorrow, everyone is better off without me, no plan", "urgent"),
-        # heavy daily drinking, stopped, with early withdrawal
-        ("i drank like 12 beers a day and quit two days ago, now shaky and sweating", "urgent"),
-        ("tengo la pierna derecha hinchada, caliente y me duele mucho desde ayer", "urgent"),
-        # a fall with a wrist that will not grip
-        ("fell off the ladder this morning, my wrist is swollen and i cant grip anything", "urgent"),
-        # gum bleeding when brushing on warfarin is same-day; heavy bleeding is not
-        ("on warfarin, gums bleed a little when i brush, nothing else", "urgent"),
-        ("on warfarin and my nose has been gushing blood for 30 minutes", "emergency"),
-        # a recent possible HIV exposure
-        ("condom slipped off yesterday with someone new, should i get pep?", "urgent"),
-        # purging with palpitations
-        ("ive been throwing up after meals on purpose and now my heart is fluttering", "urgent"),
-        # a high creatinine with NSAIDs
-        ("my creatinine is 2.6 now and ive been taking aleve every day for my knee", "urgent"),
-        # stitches already out
-        ("got my stitches out last week, the cut looks great, need a note for gym class", "routine"),
-    ],
-)
-def test_fifth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_FIFTH_ROUND: list[tuple[str, str]] = [
+    # "today or tomorrow" asks for a visit; it is not a chosen time
+    ("can someone see me today or tomorrow, everyone is better off without me, no plan", "urgent"),
+    # heavy daily drinking, stopped, with early withdrawal
+    ("i drank like 12 beers a day and quit two days ago, now shaky and sweating", "urgent"),
+    ("tengo la pierna derecha hinchada, caliente y me duele mucho desde ayer", "urgent"),
+    # a fall with a wrist that will not grip
+    ("fell off the ladder this morning, my wrist is swollen and i cant grip anything", "urgent"),
+    # gum bleeding when brushing on warfarin is same-day; heavy bleeding is not
+    ("on warfarin, gums bleed a little when i brush, nothing else", "urgent"),
+    ("on warfarin and my nose has been gushing blood for 30 minutes", "emergency"),
+    # a recent possible HIV exposure
+    ("condom slipped off yesterday with someone new, should i get pep?", "urgent"),
+    # purging with palpitations
+    ("ive been throwing up after meals on purpose and now my heart is fluttering", "urgent"),
+    # a high creatinine with NSAIDs
+    ("my creatinine is 2.6 now and ive been taking aleve every day for my knee", "urgent"),
+    # stitches already out
+    ("got my stitches out last week, the cut looks great, need a note for gym class", "routine"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        ("burning on my forehead then blisters came up by my left eyebrow this morning", "urgent"),
-        # a stable, months-long pattern is not a new change
-        ("for the past several months mom gets more confused in the evenings, the same as always", "routine"),
-        ("ive been out of my xarelto for 3 days because of the insurance", "urgent"),
-        ("since starting it last week i have a red itchy rash on my back, the allopurinol i mean", "urgent"),
-        ("mi mama tiene el ojo izquierdo rojo y le molesta mucho la luz desde ayer", "urgent"),
-        ("tengo epoc. hace dos dias tengo flema amarilla y mas tos", "urgent"),
-        ("my husband keeps seeing people in the backyard that aren't there since his new pill", "urgent"),
-        ("grandpa says he wishes he wouldn't wake up some days, no plan, he'd never do anything", "urgent"),
-        # a benign reading told in the past tense still stops the emergency rule
-        ("on eliquis, dad had a nosebleed today. stopped after 5 min and hasnt come back", "urgent"),
-    ],
-)
-def test_sixth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_SIXTH_ROUND: list[tuple[str, str]] = [
+    ("burning on my forehead then blisters came up by my left eyebrow this morning", "urgent"),
+    # a stable, months-long pattern is not a new change
+    ("for the past several months mom gets more confused in the evenings, the same as always", "routine"),
+    ("ive been out of my xarelto for 3 days because of the insurance", "urgent"),
+    ("since starting it last week i have a red itchy rash on my back, the allopurinol i mean", "urgent"),
+    ("mi mama tiene el ojo izquierdo rojo y le molesta mucho la luz desde ayer", "urgent"),
+    ("tengo epoc. hace dos dias tengo flema amarilla y mas tos", "urgent"),
+    ("my husband keeps seeing people in the backyard that aren't there since his new pill", "urgent"),
+    ("grandpa says he wishes he wouldn't wake up some days, no plan, he'd never do anything", "urgent"),
+    # a benign reading told in the past tense still stops the emergency rule
+    ("on eliquis, dad had a nosebleed today. stopped after 5 min and hasnt come back", "urgent"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # passive wishes to be gone: "without me" is not a negation, "keep thinking" is not history
-        ("for the past month i keep feeling everyone would be better off without me. no plan", "urgent"),
-        ("honestly it would be easier for everyone if i was gone. i would never act on it", "urgent"),
-        # self-injury told by a parent; a grooming or kitchen cut is not self-injury
-        ("saw scratches on my sons thighs, he says it helps when he is upset. he is not suicidal", "urgent"),
-        ("my nails are too thick to cut myself anymore, can i see podiatry", "routine"),
-        ("i cut myself chopping onions, small cut, stopped bleeding with pressure", "routine"),
-        # saddle numbness and unnoticed incontinence in plain words
-        ("since last night he cant feel anything down there, wet the bed and didnt notice", "emergency"),
-        # an implanted defibrillator that keeps firing
-        ("my icd has gone off twice this morning", "emergency"),
-        ("my defibrillator went off once yesterday while mowing, i feel fine now", "urgent"),
-        ("pulse has been 118 all afternoon just sitting on the couch", "urgent"),
-        ("i have adrenal insufficiency and the stomach flu, cant keep my hydrocortisone down", "urgent"),
-        ("fell off the ladder, he cant put no weight on his right foot", "urgent"),
-        ("the scale in your lobby has been broken for months fyi", "routine"),
-        ("had a cardiac cath through the wrist tuesday, now theres a painful lump at the wrist", "urgent"),
-        ("working nights my body is confused, i sleep at 4am", "routine"),
-        ("sorry, sent that last message by mistake", "routine"),
-        ("i took my evening pills by mistake this morning", "urgent"),
-    ],
-)
-def test_seventh_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_SEVENTH_ROUND: list[tuple[str, str]] = [
+    # passive wishes to be gone: "without me" is not a negation, "keep thinking" is not history
+    ("for the past month i keep feeling everyone would be better off without me. no plan", "urgent"),
+    ("honestly it would be easier for everyone if i was gone. i would never act on it", "urgent"),
+    # self-injury told by a parent; a grooming or kitchen cut is not self-injury
+    ("saw scratches on my sons thighs, he says it helps when he is upset. he is not suicidal", "urgent"),
+    ("my nails are too thick to cut myself anymore, can i see podiatry", "routine"),
+    ("i cut myself chopping onions, small cut, stopped bleeding with pressure", "routine"),
+    # saddle numbness and unnoticed incontinence in plain words
+    ("since last night he cant feel anything down there, wet the bed and didnt notice", "emergency"),
+    # an implanted defibrillator that keeps firing
+    ("my icd has gone off twice this morning", "emergency"),
+    ("my defibrillator went off once yesterday while mowing, i feel fine now", "urgent"),
+    ("pulse has been 118 all afternoon just sitting on the couch", "urgent"),
+    ("i have adrenal insufficiency and the stomach flu, cant keep my hydrocortisone down", "urgent"),
+    ("fell off the ladder, he cant put no weight on his right foot", "urgent"),
+    ("the scale in your lobby has been broken for months fyi", "routine"),
+    ("had a cardiac cath through the wrist tuesday, now theres a painful lump at the wrist", "urgent"),
+    ("working nights my body is confused, i sleep at 4am", "routine"),
+    ("sorry, sent that last message by mistake", "routine"),
+    ("i took my evening pills by mistake this morning", "urgent"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # a negator between the body part and the swelling word: "lips not swollen"
-        ("stung by a wasp on the hand, hand is puffy, lips not swollen, breathing ok", "routine"),
-        ("after the bee sting her lips are getting swollen and her voice sounds funny", "emergency"),
-        # a negative ketone reading is a negation
-        ("sugar 380 today and thirsty all the time, urine ketones show negative", "urgent"),
-        # a low sugar that came back up on its own, and a fever that is gone
-        ("he was 65 before lunch, had juice and it went up to 120. all good now", "routine"),
-        ("she ran 101 on monday but no fever since tuesday night, can she go back to daycare", "routine"),
-        ("our daughter had a fever all weekend. it broke this morning, shes eating again", "routine"),
-        ("the fever broke yesterday but tonight its back up to 102.5", "urgent"),
-        # atrial fibrillation with a fast rate; a rescue inhaler every few hours told with "it"
-        ("i have a fib and my pulse ox says heart rate 135 since noon, otherwise ok", "urgent"),
-        ("need a new albuterol, ive been taking it every 2-3 hours since the weekend", "urgent"),
-        ("been cutting again since the breakup. i dont want to die", "urgent"),
-    ],
-)
-def test_eighth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_EIGHTH_ROUND: list[tuple[str, str]] = [
+    # a negator between the body part and the swelling word: "lips not swollen"
+    ("stung by a wasp on the hand, hand is puffy, lips not swollen, breathing ok", "routine"),
+    ("after the bee sting her lips are getting swollen and her voice sounds funny", "emergency"),
+    # a negative ketone reading is a negation
+    ("sugar 380 today and thirsty all the time, urine ketones show negative", "urgent"),
+    # a low sugar that came back up on its own, and a fever that is gone
+    ("he was 65 before lunch, had juice and it went up to 120. all good now", "routine"),
+    ("she ran 101 on monday but no fever since tuesday night, can she go back to daycare", "routine"),
+    ("our daughter had a fever all weekend. it broke this morning, shes eating again", "routine"),
+    ("the fever broke yesterday but tonight its back up to 102.5", "urgent"),
+    # atrial fibrillation with a fast rate; a rescue inhaler every few hours told with "it"
+    ("i have a fib and my pulse ox says heart rate 135 since noon, otherwise ok", "urgent"),
+    ("need a new albuterol, ive been taking it every 2-3 hours since the weekend", "urgent"),
+    ("been cutting again since the breakup. i dont want to die", "urgent"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # a resolution clause after a comma covers what came before it ...
-        ("in the spring i had thoughts of ending it all, but thats well behind me now", "routine"),
-        ("she was using her inhaler every 2 hours overnight, but thats all behind us now", "routine"),
-        # ... while a comma without such a clause still ends a historical scope
-        ("last year i had thoughts of ending it, and lately they are creeping back", "urgent"),
-        # frostbite is urgent, not cyanosis; a blue face still is an emergency
-        ("his toes went white and waxy sledding, after warming up they are purple with blisters", "urgent"),
-        ("his lips turned blue and hes breathing funny after sledding", "emergency"),
-        ("had a fever of 101 last weekend with the flu, temp has been normal for 5 days", "routine"),
-        # an odd bill is not an odd person
-        ("the lab charged us twice which seems odd, can you check", "routine"),
-        ("since this morning dad seems odd and keeps mixing up words", "emergency"),
-    ],
-)
-def test_ninth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_NINTH_ROUND: list[tuple[str, str]] = [
+    # a resolution clause after a comma covers what came before it ...
+    ("in the spring i had thoughts of ending it all, but thats well behind me now", "routine"),
+    ("she was using her inhaler every 2 hours overnight, but thats all behind us now", "routine"),
+    # ... while a comma without such a clause still ends a historical scope
+    ("last year i had thoughts of ending it, and lately they are creeping back", "urgent"),
+    # frostbite is urgent, not cyanosis; a blue face still is an emergency
+    ("his toes went white and waxy sledding, after warming up they are purple with blisters", "urgent"),
+    ("his lips turned blue and hes breathing funny after sledding", "emergency"),
+    ("had a fever of 101 last weekend with the flu, temp has been normal for 5 days", "routine"),
+    # an odd bill is not an odd person
+    ("the lab charged us twice which seems odd, can you check", "routine"),
+    ("since this morning dad seems odd and keeps mixing up words", "emergency"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # a past event "this weekend" is not the timing of a plan; a future one still is
-        ("drank again this weekend after a year sober and i keep wishing i were dead. no plan", "urgent"),
-        ("some days i feel like i might as well just die", "urgent"),
-        ("i want to kill myself and i will do it this weekend", "emergency"),
-        ("we shared a needle at a party two nights ago and he just told me he has hep c", "urgent"),
-        # a toddler who will not use an arm after being pulled by the hand is not a stroke
-        ("my 2 yo yanked away from me while i was holding his hand, now he wont use his right arm", "urgent"),
-        ("mi bebe tiene 2 semanas y le doy pecho. tuve fiebre de 101 anoche y el seno esta rojo", "urgent"),
-    ],
-)
-def test_tenth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_TENTH_ROUND: list[tuple[str, str]] = [
+    # a past event "this weekend" is not the timing of a plan; a future one still is
+    ("drank again this weekend after a year sober and i keep wishing i were dead. no plan", "urgent"),
+    ("some days i feel like i might as well just die", "urgent"),
+    ("i want to kill myself and i will do it this weekend", "emergency"),
+    ("we shared a needle at a party two nights ago and he just told me he has hep c", "urgent"),
+    # a toddler who will not use an arm after being pulled by the hand is not a stroke
+    ("my 2 yo yanked away from me while i was holding his hand, now he wont use his right arm", "urgent"),
+    ("mi bebe tiene 2 semanas y le doy pecho. tuve fiebre de 101 anoche y el seno esta rojo", "urgent"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # no bowel movement for a few days, but the usual pattern with a soft belly
-        ("dad has not pooped in 4 days. thats normal for him, belly soft and he is eating", "routine"),
-        ("she hasnt pooped in 5 days and her belly is swollen hard and she keeps throwing up", "emergency"),
-        # a duration is not a baby's age
-        ("we will be away for 2 months in the fall, can i get extra inhalers", "routine"),
-        ("my 2 month old rolled off the bed and fell on the floor", "urgent"),
-        # questions about warning signs are hypothetical
-        ("mom just started warfarin. what bleeding signs mean we should call?", "routine"),
-        ("please tell me when to call 911 for his asthma, he is fine today", "routine"),
-        # long-standing evening confusion is not new confusion; a sudden change is
-        ("grandma always gets confused in the evenings, can her visit be in the morning", "routine"),
-        ("grandma gets confused in the evenings but since yesterday she doesnt know who i am", "emergency"),
-    ],
-)
-def test_eleventh_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_ELEVENTH_ROUND: list[tuple[str, str]] = [
+    # no bowel movement for a few days, but the usual pattern with a soft belly
+    ("dad has not pooped in 4 days. thats normal for him, belly soft and he is eating", "routine"),
+    ("she hasnt pooped in 5 days and her belly is swollen hard and she keeps throwing up", "emergency"),
+    # a duration is not a baby's age
+    ("we will be away for 2 months in the fall, can i get extra inhalers", "routine"),
+    ("my 2 month old rolled off the bed and fell on the floor", "urgent"),
+    # questions about warning signs are hypothetical
+    ("mom just started warfarin. what bleeding signs mean we should call?", "routine"),
+    ("please tell me when to call 911 for his asthma, he is fine today", "routine"),
+    # long-standing evening confusion is not new confusion; a sudden change is
+    ("grandma always gets confused in the evenings, can her visit be in the morning", "routine"),
+    ("grandma gets confused in the evenings but since yesterday she doesnt know who i am", "emergency"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        ("sugar 360 since yesterday and peeing a lot, urine ketone strip negative", "urgent"),
-        ("nursing my 5 week old, left breast red and sore, and i had chills and 101.2 overnight", "urgent"),
-        ("if he runs a fever after the 2 month shots what do we give him", "routine"),
-        # a long sentence about a remote time is still history
-        ("four years ago in my divorce i was in a very bad place and had thoughts of suicide", "routine"),
-        ("day 5 of this migraine, same as my usual ones but it wont break", "urgent"),
-        ("the migraine started yesterday and the maxalt did nothing at all", "urgent"),
-    ],
-)
-def test_twelfth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_TWELFTH_ROUND: list[tuple[str, str]] = [
+    ("sugar 360 since yesterday and peeing a lot, urine ketone strip negative", "urgent"),
+    ("nursing my 5 week old, left breast red and sore, and i had chills and 101.2 overnight", "urgent"),
+    ("if he runs a fever after the 2 month shots what do we give him", "routine"),
+    # a long sentence about a remote time is still history
+    ("four years ago in my divorce i was in a very bad place and had thoughts of suicide", "routine"),
+    ("day 5 of this migraine, same as my usual ones but it wont break", "urgent"),
+    ("the migraine started yesterday and the maxalt did nothing at all", "urgent"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # a firearm in hand with words of farewell
-        ("im sitting here holding my husbands rifle. i want you all to know it isnt your fault", "emergency"),
-        ("i keep a pistol in my nightstand for safety, do you need that for my records?", "routine"),
-        # an older person's fall with a shortened or outturned leg, also in Spanish
-        ("mi mama se cayo y su pierna izquierda esta mas corta, no la puede mover", "emergency"),
-        # an age after the oximeter's name is not an oxygen level
-        ("mom checks her oxygen every day, she is 84 and it stays 95-96", "routine"),
-        ("resting heart rate has been 120ish at rest since thursday", "urgent"),
-        ("newborn night feeds are brutal, any tips before i start hallucinating", "routine"),
-        ("charged twice for the inr check on 11/2", "routine"),
-        ("had my afib ablation two weeks ago, watch says 70s and steady", "routine"),
-        # a smartwatch alarm that a real oximeter does not confirm
-        ("watch said oxygen 85 at night but the pulse oximeter reads 97 all day, feel fine", "routine"),
-        ("watch said oxygen 85 at night, pulse oximeter reads 97, but now my lips are blue", "emergency"),
-        # a stated low baseline (COPD) makes a reading just below it urgent; far below it, an emergency
-        ("copd flare, pulse ox 89 and my usual is 91. coughing green stuff", "urgent"),
-        ("copd flare, pulse ox 84 and my usual is 91", "emergency"),
-        ("copd flare, pulse ox 89 and my usual is 91, cant catch my breath", "emergency"),
-        ("oxygen is 89 this morning", "emergency"),
-        ("weighing daily for my chf, feet more swollen and shoes are tight", "urgent"),
-        ("my calcium came back 12.6 on the labs from tuesday, is that bad?", "urgent"),
-        ("home from the hospital, the pharmacy says they have no prescription for his antibiotic", "urgent"),
-    ],
-)
-def test_thirteenth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_THIRTEENTH_ROUND: list[tuple[str, str]] = [
+    # a firearm in hand with words of farewell
+    ("im sitting here holding my husbands rifle. i want you all to know it isnt your fault", "emergency"),
+    ("i keep a pistol in my nightstand for safety, do you need that for my records?", "routine"),
+    # an older person's fall with a shortened or outturned leg, also in Spanish
+    ("mi mama se cayo y su pierna izquierda esta mas corta, no la puede mover", "emergency"),
+    # an age after the oximeter's name is not an oxygen level
+    ("mom checks her oxygen every day, she is 84 and it stays 95-96", "routine"),
+    ("resting heart rate has been 120ish at rest since thursday", "urgent"),
+    ("newborn night feeds are brutal, any tips before i start hallucinating", "routine"),
+    ("charged twice for the inr check on 11/2", "routine"),
+    ("had my afib ablation two weeks ago, watch says 70s and steady", "routine"),
+    # a smartwatch alarm that a real oximeter does not confirm
+    ("watch said oxygen 85 at night but the pulse oximeter reads 97 all day, feel fine", "routine"),
+    ("watch said oxygen 85 at night, pulse oximeter reads 97, but now my lips are blue", "emergency"),
+    # a stated low baseline (COPD) makes a reading just below it urgent; far below it, an emergency
+    ("copd flare, pulse ox 89 and my usual is 91. coughing green stuff", "urgent"),
+    ("copd flare, pulse ox 84 and my usual is 91", "emergency"),
+    ("copd flare, pulse ox 89 and my usual is 91, cant catch my breath", "emergency"),
+    ("oxygen is 89 this morning", "emergency"),
+    ("weighing daily for my chf, feet more swollen and shoes are tight", "urgent"),
+    ("my calcium came back 12.6 on the labs from tuesday, is that bad?", "urgent"),
+    ("home from the hospital, the pharmacy says they have no prescription for his antibiotic", "urgent"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # a toddler swung by the hands who will not use an arm (nursemaid's elbow) is not a stroke
-        ("we swung the 3 year old between us by his hands, now he wont use his right arm", "urgent"),
-        ("my husband suddenly cant move his right arm and his face is drooping", "emergency"),
-        # a seizure told as a past event, "seizure free" and "back to his usual self"
-        ("thanks for your help when he had a seizure in may. seizure free since the new dose", "routine"),
-        ("he had a seizure at school in may and just had another one that wont stop", "emergency"),
-        ("we took sam to the er saturday for croup, got a steroid and hes back to his old self", "routine"),
-        ("we took sam to the er saturday for croup but now hes struggling to breathe again", "emergency"),
-    ],
-)
-def test_fourteenth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_FOURTEENTH_ROUND: list[tuple[str, str]] = [
+    # a toddler swung by the hands who will not use an arm (nursemaid's elbow) is not a stroke
+    ("we swung the 3 year old between us by his hands, now he wont use his right arm", "urgent"),
+    ("my husband suddenly cant move his right arm and his face is drooping", "emergency"),
+    # a seizure told as a past event, "seizure free" and "back to his usual self"
+    ("thanks for your help when he had a seizure in may. seizure free since the new dose", "routine"),
+    ("he had a seizure at school in may and just had another one that wont stop", "emergency"),
+    ("we took sam to the er saturday for croup, got a steroid and hes back to his old self", "routine"),
+    ("we took sam to the er saturday for croup but now hes struggling to breathe again", "emergency"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # intent stated with a firearm in reach, without the word suicide
-        ("the rifle is in my car and im doing it tonight. please cancel my appointments", "emergency"),
-        ("my tongue grew to twice its normal size overnight, talking is getting hard", "emergency"),
-        ("caught my thumb with the grease gun at work, small hole, now its swollen and white", "emergency"),
-        # a nosebleed on a blood thinner that pressure stops (and that comes back) is same-day;
-        # one that will not stop is an emergency
-        ("on xarelto, nosebleed today, held pressure 15 min and it stopped, then came back", "urgent"),
-        ("on xarelto, nosebleed for 40 minutes and pressure is not stopping it", "emergency"),
-        # questions and warnings are not events
-        ("if i ever have to use the epipen on her and she gets better, should we still call 911", "routine"),
-        ("my doctor said missing sleep can trigger seizures, can i get a note for day shifts", "routine"),
-    ],
-)
-def test_fifteenth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_FIFTEENTH_ROUND: list[tuple[str, str]] = [
+    # intent stated with a firearm in reach, without the word suicide
+    ("the rifle is in my car and im doing it tonight. please cancel my appointments", "emergency"),
+    ("my tongue grew to twice its normal size overnight, talking is getting hard", "emergency"),
+    ("caught my thumb with the grease gun at work, small hole, now its swollen and white", "emergency"),
+    # a nosebleed on a blood thinner that pressure stops (and that comes back) is same-day;
+    # one that will not stop is an emergency
+    ("on xarelto, nosebleed today, held pressure 15 min and it stopped, then came back", "urgent"),
+    ("on xarelto, nosebleed for 40 minutes and pressure is not stopping it", "emergency"),
+    # questions and warnings are not events
+    ("if i ever have to use the epipen on her and she gets better, should we still call 911", "routine"),
+    ("my doctor said missing sleep can trigger seizures, can i get a note for day shifts", "routine"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        ("the table saw got me, the tip of my thumb is hanging off and wont stop bleeding", "emergency"),
-        ("my son's finger is partly cut off from the car door", "emergency"),
-        ("the bandage on my finger came off in the shower, can i just use a bandaid?", "routine"),
-        # a medicine's purpose and a past pattern are not a seizure now; the supply gap is same-day
-        ("i take lamotrigine for seizures and the pharmacy wont fill it, one more dose left", "urgent"),
-        ("my daughter had a seizure an hour ago and she is still not waking up properly", "emergency"),
-        # rewarmed fingers whose feeling came back; fingers that stay white are still an emergency
-        ("fingers went white and numb shoveling snow, warmed them up and the feeling came back", "urgent"),
-        ("fingers went white and numb shoveling snow, warmed them up but they are still white", "emergency"),
-        ("something flew in my eye grinding metal, feels gritty, cant see anything in the mirror", "urgent"),
-        ("my 3 year old has a fever of 102 and is not eating much, he is playing and drinking", "urgent"),
-    ],
-)
-def test_sixteenth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_SIXTEENTH_ROUND: list[tuple[str, str]] = [
+    ("the table saw got me, the tip of my thumb is hanging off and wont stop bleeding", "emergency"),
+    ("my son's finger is partly cut off from the car door", "emergency"),
+    ("the bandage on my finger came off in the shower, can i just use a bandaid?", "routine"),
+    # a medicine's purpose and a past pattern are not a seizure now; the supply gap is same-day
+    ("i take lamotrigine for seizures and the pharmacy wont fill it, one more dose left", "urgent"),
+    ("my daughter had a seizure an hour ago and she is still not waking up properly", "emergency"),
+    # rewarmed fingers whose feeling came back; fingers that stay white are still an emergency
+    ("fingers went white and numb shoveling snow, warmed them up and the feeling came back", "urgent"),
+    ("fingers went white and numb shoveling snow, warmed them up but they are still white", "emergency"),
+    ("something flew in my eye grinding metal, feels gritty, cant see anything in the mirror", "urgent"),
+    ("my 3 year old has a fever of 102 and is not eating much, he is playing and drinking", "urgent"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        ("close my account, i wont need it after tonight. the engine is running in the garage", "emergency"),
-        ("siento que no vale la pena seguir viviendo, no tengo plan, me pueden llamar hoy?", "urgent"),
-        # a payment plan is not a suicide plan; a past attempt told as history is not a crisis
-        ("i still think about suicide some days. can i get a payment plan for my bill?", "urgent"),
-        ("i told the insurer about a prior suicide attempt, they want a statement from you", "routine"),
-        ("ecg in the portal says qtc 540, im on methadone. feel fine", "urgent"),
-        ("6 months clean and used fentanyl last night, tolerance is gone. can i restart suboxone", "urgent"),
-    ],
-)
-def test_seventeenth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_SEVENTEENTH_ROUND: list[tuple[str, str]] = [
+    ("close my account, i wont need it after tonight. the engine is running in the garage", "emergency"),
+    ("siento que no vale la pena seguir viviendo, no tengo plan, me pueden llamar hoy?", "urgent"),
+    # a payment plan is not a suicide plan; a past attempt told as history is not a crisis
+    ("i still think about suicide some days. can i get a payment plan for my bill?", "urgent"),
+    ("i told the insurer about a prior suicide attempt, they want a statement from you", "routine"),
+    ("ecg in the portal says qtc 540, im on methadone. feel fine", "urgent"),
+    ("6 months clean and used fentanyl last night, tolerance is gone. can i restart suboxone", "urgent"),
+]
 
 
 @pytest.mark.parametrize(
@@ -1239,383 +1164,380 @@ def test_a_year_or_month_ago_opening_a_clause_is_history(text: str, level: str) 
     assert _rules_only_screen(text).urgency.value == level
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # protocol-coverage rounds: gaps a telephone-triage protocol book names
-        ("since last night my bottom and between my legs feel numb, back killing me, legs weak", "emergency"),
-        ("legs heavy and weak, began in feet, now my thighs, hard to take a full deep breath", "emergency"),
-        ("my 2 yo had a coin battery in her mouth and now its gone, she must have swallowed it", "emergency"),
-        ("toes frostbitten hunting, soaked in warm water an hour and they still look white", "emergency"),
-        ("fingers got frostbite skiing, warmed them up and now they are pink and tingly", "urgent"),
-        ("got some rust remover with hydrofluoric acid on my fingers, the pain is unreal", "emergency"),
-        ("got shocked by a 220 outlet fixing the dryer, my heart keeps fluttering since", "emergency"),
-        ("i was shocked by the bill for my last visit, can someone explain it", "routine"),
-        ("a week after her tonsillectomy there is blood in her mouth again", "emergency"),
-        ("i think i took 30 units of novolog instead of my lantus at bedtime", "emergency"),
-        ("mi hijo mordio una capsula de detergente y esta tosiendo mucho", "emergency"),
-        ("croup is worse, the whistly noise happens even when shes sitting still, ribs suck in", "emergency"),
-        ("peak flow is in the red zone on his action plan even after albuterol", "emergency"),
-        ("he keeps stopping between words to breathe", "emergency"),
-        ("30 weeks pregnant and bleeding bright red, soaked a pad already", "emergency"),
-        ("there's a hair wrapped tight around his toe and it's really swollen", "emergency"),
-        ("found a hair wrapped around her toe, got it off and the toe looks fine now", "routine"),
-        ("my 4 year old has a fever of 104 and refuses to stand on her left leg", "emergency"),
-        ("cant pee since this morning, bladder feels like its going to burst, pain 8/10", "emergency"),
-        ("newborn spitting up after every feed and the last two were bright green", "emergency"),
-        ("she threw up once, it was green jello she ate", "routine"),
-        # benign readings: constipation with gas, a phone number, a crushed nail, something read about
-        ("started iron pills and havent pooped in 3 days, passing gas fine, no pain", "routine"),
-        ("what's the poison control number? want it on the fridge", "routine"),
-        ("slammed my finger in the door last week, the nail is purple, does it need to come off?", "routine"),
-        ("read about dry drowning, my kid swallowed some pool water but is totally fine", "routine"),
-        ("can i bring my dog to my visit? he is trained to alert for my seizures", "routine"),
-        ("mi mama esta mas confundida desde ayer, a ratos no sabe donde esta, y le arde al orinar", "urgent"),
-        ("i take keppra and tonight is my last pill, please send it, dont want to have a seizure", "urgent"),
-        ("copd acting up, more winded doing dishes. sat 90-91, my normal is 93. can talk fine", "urgent"),
-    ],
-)
-def test_eighteenth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
+_EIGHTEENTH_ROUND: list[tuple[str, str]] = [
+    # protocol-coverage rounds: gaps a telephone-triage protocol book names
+    ("since last night my bottom and between my legs feel numb, back killing me, legs weak", "emergency"),
+    ("legs heavy and weak, began in feet, now my thighs, hard to take a full deep breath", "emergency"),
+    ("my 2 yo had a coin battery in her mouth and now its gone, she must have swallowed it", "emergency"),
+    ("toes frostbitten hunting, soaked in warm water an hour and they still look white", "emergency"),
+    ("fingers got frostbite skiing, warmed them up and now they are pink and tingly", "urgent"),
+    ("got some rust remover with hydrofluoric acid on my fingers, the pain is unreal", "emergency"),
+    ("got shocked by a 220 outlet fixing the dryer, my heart keeps fluttering since", "emergency"),
+    ("i was shocked by the bill for my last visit, can someone explain it", "routine"),
+    ("a week after her tonsillectomy there is blood in her mouth again", "emergency"),
+    ("i think i took 30 units of novolog instead of my lantus at bedtime", "emergency"),
+    ("mi hijo mordio una capsula de detergente y esta tosiendo mucho", "emergency"),
+    ("croup is worse, the whistly noise happens even when shes sitting still, ribs suck in", "emergency"),
+    ("peak flow is in the red zone on his action plan even after albuterol", "emergency"),
+    ("he keeps stopping between words to breathe", "emergency"),
+    ("30 weeks pregnant and bleeding bright red, soaked a pad already", "emergency"),
+    ("there's a hair wrapped tight around his toe and it's really swollen", "emergency"),
+    ("found a hair wrapped around her toe, got it off and the toe looks fine now", "routine"),
+    ("my 4 year old has a fever of 104 and refuses to stand on her left leg", "emergency"),
+    ("cant pee since this morning, bladder feels like its going to burst, pain 8/10", "emergency"),
+    ("newborn spitting up after every feed and the last two were bright green", "emergency"),
+    ("she threw up once, it was green jello she ate", "routine"),
+    # benign readings: constipation with gas, a phone number, a crushed nail, something read about
+    ("started iron pills and havent pooped in 3 days, passing gas fine, no pain", "routine"),
+    ("what's the poison control number? want it on the fridge", "routine"),
+    ("slammed my finger in the door last week, the nail is purple, does it need to come off?", "routine"),
+    ("read about dry drowning, my kid swallowed some pool water but is totally fine", "routine"),
+    ("can i bring my dog to my visit? he is trained to alert for my seizures", "routine"),
+    ("mi mama esta mas confundida desde ayer, a ratos no sabe donde esta, y le arde al orinar", "urgent"),
+    ("i take keppra and tonight is my last pill, please send it, dont want to have a seizure", "urgent"),
+    ("copd acting up, more winded doing dishes. sat 90-91, my normal is 93. can talk fine", "urgent"),
+]
+
+
+_NINETEENTH_ROUND: list[tuple[str, str]] = [
+    # rare-but-deadly protocol topics
+    ("my toddler got into grandpas pain patch, hes breathing but i cant really wake him", "emergency"),
+    ("on linezolid and zoloft, legs keep jerking on their own, temp 102, heart racing", "emergency"),
+    ("i have addisons, threw up my hydrocortisone twice today and im so dizzy i cant stand", "emergency"),
+    ("i have addisons and a stomach bug, can i double my hydrocortisone? otherwise feel ok", "urgent"),
+    ("dad has afib and has had horrible belly pain all afternoon, 10 out of 10", "emergency"),
+    ("My left leg went cold and kind of white this afternoon. It's numb now and it hurts", "emergency"),
+    ("mi esposo fumigo con insecticida y ahora tiene mucha baba y le brincan los musculos", "emergency"),
+    ("got bit on the hand by a snake while stacking wood, hand is puffy", "emergency"),
+    ("got stung by a scorpion yesterday, hurt for an hour, totally fine now", "routine"),
+    ("baby is 10 days old. ive had a headache tylenol wont touch, seeing sparkly spots", "emergency"),
+    ("mi hijo de 2 anos se comio varias vitaminas con hierro y esta vomitando", "emergency"),
+    ("mi bebe de 8 meses llora fuerte a ratos y encoge las piernitas, vomito dos veces", "emergency"),
+    ("mom is type 1, meter says 32 and she wont really answer me", "emergency"),
+    # the same-day line, and what is not on it
+    ("mi nino de 4 anos tiene 3 dias con fiebre y tos, esta jugando", "urgent"),
+    ("sons roommate has meningococcal meningitis. school says close contacts need antibiotics", "urgent"),
+    ("ultimamente pienso que seria mejor no despertar, no tengo plan", "urgent"),
+    ("missed 2 pills this week and we had sex w/o a condom, can you send ella today", "urgent"),
+    ("is plan b safe to keep in my purse just in case?", "routine"),
+    ("mi azucar esta en 380 aunque me pongo la insulina, tengo mucha sed", "urgent"),
+    ("my husband gets winded walking across big parking lots, can you do the placard form", "routine"),
+    ("fever of 102 and ear pain at the weekend, on amoxicillin, today shes fever free", "routine"),
+    ("a few floaters for years, no flashes or curtain", "routine"),
+]
+
+
+_TWENTIETH_ROUND: list[tuple[str, str]] = [
+    # Spanish as written in US portals, and subtle twists on common complaints
+    (
+        "tengo guardadas las pastillas de mi esposo y esta noche me las voy a tomar. "
+        "ya les escribi cartas a mis hijos",
+        "emergency",
+    ),
+    ("I have my dad's pistol and I'm done tonight. thank you for everything", "emergency"),
+    ("mi bebe de 8 meses tiene diarrea, la mollera hundida y esta como un trapito", "emergency"),
+    ("la planta electrica esta en el garage y todos tenemos dolor de cabeza y mareo", "emergency"),
+    ("comi camarones y se me esta hinchando la bemba, siento la garganta cerrada", "emergency"),
+    ("siento un peso en el pecho que se me corre al brazo y estoy sudando frio", "emergency"),
+    ("tengo un dolor de muela terrible y se me hincho la cara, puedo tragar y respirar bien", "urgent"),
+    ("necesito refill del albuterol, se me acabo y me silba el pecho", "urgent"),
+    ("me salieron ampollitas en la frente. el ojo de ese lado lo tengo rojo y lloroso", "urgent"),
+    ("se quedo sin su levetiracetam para las convulsiones, solo le queda la pastilla de hoy", "urgent"),
+    ("dolor en el costado que baja a la ingle y la orina un poco rosada", "urgent"),
+    ("sciatica, cant really feel the toilet paper when i wipe, leaked pee without noticing", "emergency"),
+    ("on eliquis, woke with a pounding headache, threw up twice, cant keep my eyes open", "emergency"),
+    ("his left testicle hurts and he threw up this morning", "emergency"),
+    (
+        "fever of 102, little purple dots on his legs, pressed a glass on them, they didnt fade",
+        "emergency",
+    ),
+    ("mi papa tiene la pierna derecha, la tiene fria y blanca y no la siente", "emergency"),
+    ("back pain and a throbbing in my belly like a second heartbeat when i lie down", "emergency"),
+    (
+        "face numb like after the dentist and the room is spinning, i keep falling to the left",
+        "emergency",
+    ),
+    ("the dentist numbed my face for a filling and it's still numb 3 hours later", "routine"),
+    ("had a tumble this morning, neck is sore and both hands are tingly and clumsy since", "emergency"),
+    ("shaking chills last night and my bp is 84/50 this morning", "emergency"),
+]
+
+
+_TWENTY_FIRST_ROUND: list[tuple[str, str]] = [
+    # Spanish as US patients write it (Caribbean and South American usage, protocol topics)
+    ("mi hijita tiene 5 semana y le tome la temperatura: 100.6", "emergency"),
+    ("mi bebe tiene 3 dias con fiebre de 101", "urgent"),  # three days of fever, not a 3-day-old
+    (
+        "desde ayer siento dormida la entrepierna y las dos piernas flojas, me dolia la espalda",
+        "emergency",
+    ),
+    ("me hice pipi encima sin darme cuenta y tengo la espalda baja fatal", "emergency"),
+    (
+        "con la pistola de grasa del taller se me disparo en la mano, es un puntito pero se hincha",
+        "emergency",
+    ),
+    ("el viernes me las trago todas y ya", "emergency"),
+    ("no quiero ser una carga para nadie y tengo guardadas las pastillas para dormir", "emergency"),
+    ("de repente se me oscurecio el ojo derecho y sigo sin ver nada con ese ojo", "emergency"),
+    ("mi mama se doblo el pie bajando la escalera y no puede pisar", "urgent"),
+    ("la fistula del brazo no tiene el zumbido desde esta manana", "urgent"),
+    ("veo destellos de luz y un monton de moscas flotando en el ojo izquierdo", "urgent"),
+    ("my wifes eyes have turned yellow over the weekend and her pee is dark", "urgent"),
+    # a coughing-fit illness with the breath back between fits; blue lips or a young infant still are
+    (
+        "my 10 year old has whooping cough fits where he cant catch his breath, fine in between fits",
+        "urgent",
+    ),
+    ("coughing fits, she cant catch her breath and her lips turn blue, fine in between", "emergency"),
+    ("my 6 week old has coughing fits where he cant catch his breath, fine between fits", "emergency"),
+    ("a mi abuela se le torcio la boca y habla enredado desde hace media hora", "emergency"),
+    (
+        "tengo la lengua y el labio de arriba bien hinchadisimos desde que tome la pastilla nueva",
+        "emergency",
+    ),
+    ("mi papa tiene fibrilacion y desde la tarde tiene un dolor de barriga horrible", "emergency"),
+    ("mi nieta de 9 meses con diarrea, la mollera se le ve bien hundida y esta flojita", "emergency"),
+    ("mi hijo de 3 tiene tos y se le hunde la piel entre las costillas", "emergency"),
+    ("se golpeo la cabeza jugando y ahora cuesta despertarlo", "emergency"),
+    ("mi hijo de 2 años agarró el pastillero de la abuela y se comió una pastilla", "emergency"),
+    ("mi esposo se trago su pastilla de la presion con jugo, hay problema?", "routine"),
+    ("me tome una pastilla de tylenol para el dolor de panza y ya me siento mejor", "routine"),
+    # history, hypotheticals and documents told in Spanish
+    ("mi papa no puede caminar mucho por la artritis, quiero pedir una andadera", "routine"),
+    ("mi hija tuvo fiebre el viernes pero no ha tenido mas desde el sabado, esta jugando", "routine"),
+    ("he had a fever on monday but hasnt had one since, eating fine", "routine"),
+    ("mi esposo estuvo en emergencia el martes porque se desmayo del calor, ya esta bien", "routine"),
+    ("el perro me mordio hace un mes y ya sano, cuanto cuesta la vacuna", "routine"),
+    ("si algun dia a mi bebe le da fiebre alta, a que hospital vamos?", "routine"),
+    ("necesito el plan de convulsiones firmado para la escuela de mi hija", "routine"),
+    ("la convulsion que tuvo en marzo no le ha vuelto a dar, necesito la cita de seguimiento", "routine"),
+]
+
+
+_TWENTY_SECOND_ROUND: list[tuple[str, str]] = [
+    # Spanish as written by farm, construction and restaurant workers and their families
+    ("mi suegro dice que le duele el pecho muy fuerte y esta sudando", "emergency"),
+    ("el azucar no me marca numero, el aparato nomas dice HI, y vomite dos veces", "emergency"),
+    ("a mi esposo le dio una descarga en el trabajo y ahora siente el corazon disparejo", "emergency"),
+    ("se cayo del andamio y no siente las piernas", "emergency"),
+    ("dejamos el calenton prendido toda la noche y todos amanecimos con dolor de cabeza", "emergency"),
+    ("mis hijos estan muy dormidos y no los puedo despertar", "emergency"),
+    ("mi niño de 2 no quiere usar el brazo desde que lo jale de la mano", "urgent"),
+    ("me entro una basurita en el ojo con la pulidora y me arde", "urgent"),
+    ("la creatinina me salio en 2.4 y tomo ibuprofeno todos los dias", "urgent"),
+    ("mi mama se resbalo en la cocina y anda cojeando", "urgent"),
+    ("se me metio cemento en las botas y tengo ampollas en las piernas", "urgent"),
+    ("me clave un clavo en el pie y ahora esta rojo", "urgent"),
+    ("estoy vomitando todo, lo devuelvo hasta el agua y solo he orinado una vez hoy", "urgent"),
+    ("a veces pienso que ojala ya no despertara", "urgent"),
+    ("con el humo se me puso mal el asma, uso el albuterol cada 3 horas", "urgent"),
+    ("se le acaba el levetiracetam manana y le dan convulsiones si no se lo toma", "urgent"),
+    ("me torci el tobillo, se hincho y esta morado, no puedo apoyar el pie", "urgent"),
+    ("mi nieto se trago un chicle, le pasa algo?", "routine"),
+    ("tengo asma, uso el albuterol y siento el pecho apretado cuando hace frio", "routine"),
+    # subtle twists and imitation rounds in English
+    ("fever of 102 and her neck is too stiff to bend", "emergency"),
+    ("i was cleaning the oven and the spray got in my eye, it burns and looks cloudy", "emergency"),
+    ("numb when I wipe and both legs feel heavy since my back went out", "emergency"),
+    ("ive saved up enough of my trazodone and i feel hopeless", "emergency"),
+    ("my 4 yo wont put her full weight on her left leg since this morning", "urgent"),
+    ("my son gets seizures if he misses his keppra and he runs out tomorrow", "urgent"),
+    (
+        "my daughter has had a nosebleed that has not stopped in almost an hour even pinching it",
+        "emergency",
+    ),
+    (
+        "fell off the step stool and landed on my left side on the railing, now my shoulder hurts",
+        "emergency",
+    ),
+    ("the camp form needs a line that the counselors can give his epipen", "routine"),
+]
+
+
+_TWENTY_THIRD_ROUND: list[tuple[str, str]] = [
+    # the last round of the session, measured with the retrained models (all Spanish, two imitations)
+    ("comi mariscos y se me esta cerrando la garganta y tengo la voz ronca", "emergency"),
+    ("mi hija se tomo como 25 tylenol extra fuerte hace dos horas", "emergency"),
+    (
+        "mi abuela de repente no ve nada del lado izquierdo y se le esta durmiendo la pierna izquierda",
+        "emergency",
+    ),
+    (
+        "ive been saving up the extras for months, after the holidays im done, i have it all worked out",
+        "emergency",
+    ),
+    (
+        "mi hijo tiene dolor de panza que empezo en el ombligo y ahora le duele abajo del lado derecho"
+        " y vomito",
+        "emergency",
+    ),
+    ("type 1, i have maybe 1 day left of insulin and the pharmacy needs a new script", "urgent"),
+    ("soy diabetica tipo 1 y solo me queda insulina para hoy", "urgent"),
+    ("a veces siento que seria mejor dormirme y no despertar, no tengo ningun plan", "urgent"),
+    ("mi hija se esta cortando los brazos con una navajita", "urgent"),
+    ("tengo epoc y estoy sacando flema y ahora es verde", "urgent"),
+    ("creo que es la piedra del rinon otra vez, el dolor va y viene", "urgent"),
+    ("mi esposo ronca muy fuerte, necesito un estudio del sueño", "routine"),
+]
+
+
+_TWENTY_FOURTH_ROUND: list[tuple[str, str]] = [
+    # someone else's overdose told while it is happening (not a story about them)
+    ("my roommate says she swallowed like 30 advil about an hour ago, what do we do", "emergency"),
+    ("mi compañera de cuarto tuvo una sobredosis de pastillas hace media hora, que hago", "emergency"),
+    ("my coworker overdosed two years ago and it scared me, can we talk about my own meds", "routine"),
+    # a kidney test that jumped, told in Spanish with the old value after "y"
+    ("la creatinina me salio 2.3 y el año pasado estaba en 0.9, tomo naproxeno diario", "urgent"),
+    ("la creatinina de mi mama subio de 1.0 a 2.2 despues del diuretico nuevo", "urgent"),
+    # sets 102-106 (two imitations, all Spanish, subtle twists, the same-day line)
+    ("i have a jar of my husbands oxycodone saved and im going to take them all on sunday", "emergency"),
+    (
+        "we had our baby boy 6 days ago, my head has pounded all day and tylenol isnt touching it",
+        "emergency",
+    ),
+    (
+        "my delivery was 9 days ago and i keep seeing zigzag lights, bp was 170/110 at the pharmacy",
+        "emergency",
+    ),
+    (
+        "got dizzy and sweaty with heartburn while shoveling snow and the sweat is still pouring off me",
+        "emergency",
+    ),
+    ("my son is 14 and says it hurts down there, the left side is swollen since lunch", "emergency"),
+    ("mid sneeze something popped in my chest and now i cant get a full breath in", "emergency"),
+    (
+        "my inner thighs and butt feel numb and i cant feel the toilet paper, back has been killing me",
+        "emergency",
+    ),
+    ("the headache went from nothing to the worst of my life while i was at the gym", "emergency"),
+    ("the space heater has been on all night and all 3 of us have headaches and feel sick", "emergency"),
+    ("my brother said hes going to drive his truck off the bridge tonight", "emergency"),
+    ("dad gave me his passwords and said i wont have to worry about him much longer", "emergency"),
+    (
+        "the ultrasound report says findings consistent with acute appendicitis, nobody called me",
+        "emergency",
+    ),
+    ("a mi hijo le salio apendicitis en el ultrasonido y lo mandaron a la casa", "emergency"),
+    ("my 4 yo tipped a mug of boiling water, her neck and chest are blistered and peeling", "emergency"),
+    ("cut my hand on a mower blade and the blood pulses out every time i lift the towel", "emergency"),
+    ("mi mama toma insulina y el aparato marca 35, esta dice cosas sin sentido", "emergency"),
+    (
+        "empezo alrededor del ombligo y ahora le duele abajo a la derecha, tiene fiebre y vomito",
+        "emergency",
+    ),
+    (
+        "had an epidural last week and now get a headache every time i sit up, it goes away lying flat",
+        "urgent",
+    ),
+    ("my beta hcg was 2200 and the ultrasound didnt see a sac", "urgent"),
+    ("se le acaba el levetiracetam (keppra) pasado manana y la aseguranza no lo autoriza", "urgent"),
+    ("tengo 30 semanas de embarazo y me arde cuando orino", "urgent"),
+    ("le duele el costado y creo que son las piedras otra vez", "urgent"),
+    ("mi hija piso un clavo en la obra y tiene el pie hinchado", "urgent"),
+    ("se cayo del columpio y no la quiere mover, la muñeca esta hinchada", "urgent"),
+    ("my kidney function went from 0.9 to 2.4 since starting the new water pill", "urgent"),
+    ("my insulin pump died this morning and i need a backup lantus script", "urgent"),
+    (
+        "2 weeks out from having my daughter, i cry most of the day, more than baby blues",
+        "urgent",
+    ),
+    (
+        "grandpa is a little more forgetful and his urine smells strong, it burns when he pees",
+        "urgent",
+    ),
+    ("my afib app says 124 since breakfast, no chest pain", "urgent"),
+    ("the incisions from my gallbladder surgery are leaking yellow stuff and warm", "urgent"),
+    ("ketones negative, very thirsty, peeing a lot, sugar 290", "urgent"),
+    (
+        "she slipped on the ice and hit her head on the step but seems fine now, she is not on thinners",
+        "routine",
+    ),
+    ("the copier at the front desk was broken so they could not scan my card", "routine"),
+    ("my chest hurts when i press on it after the pushup challenge, no shortness of breath", "routine"),
+    ("what kind of belly pain means go to the er? just curious after my cousins surgery", "routine"),
+    # sets 107-110 (two imitations, all Spanish, protocol coverage)
+    ("my 15 yo says his right nut started killing him out of nowhere an hour ago", "emergency"),
+    ("mi hermano le dijo a su amigo que se va a tomar todas las pastillas de mi abuela", "emergency"),
+    ("mi papa toma warfarina, se pego en la cabeza y hoy me pregunto tres veces que dia es", "emergency"),
+    ("de repente se me durmio la cara del lado derecho y mi hija dice que hablo chistoso", "emergency"),
+    ("for my back ive been taking tylenol every 2 hours around the clock for 4 days", "emergency"),
+    ("grandma was in her cold apartment all night and she is not really making sense", "emergency"),
+    ("hago popo negra desde ayer y casi me desmayo cuando me levante", "emergency"),
+    ("diabetic, the boil on my thigh now has a purple black patch spreading and fever 101", "emergency"),
+    ("we have all been throwing up and dizzy since we lit the old gas heater", "emergency"),
+    (
+        "after my long flight my calf is swollen and its hard to catch my breath on the stairs",
+        "emergency",
+    ),
+    (
+        "my legs got weak after the flu, now my hands too, and breathing is a little harder today",
+        "emergency",
+    ),
+    ("the grease gun went off against my right index finger, now its pale and swollen", "emergency"),
+    ("got hit with 480 at work, my chest is fluttering and my hand is numb", "emergency"),
+    ("mi mama se cayo y le duele la cadera, casi no puede caminar", "urgent"),
+    ("creatinine 2.1?? last time it was 0.9, started lisinopril", "urgent"),
+    ("since they upped my carvedilol my pulse is 48 and im very tired", "urgent"),
+    ("broke my last humalog vial, no insulin for tonight, please call in a new one", "urgent"),
+    ("me cayo algo en el ojo cortando fierro, me llora mucho", "urgent"),
+    ("me entro un clavo de la clavadora en el dedo", "urgent"),
+    ("el dedo gordo del pie esta rojo y caliente, creo que es la gota", "urgent"),
+    ("al nino lo mordio el chucho de la vecina en la pierna", "urgent"),
+    ("tengo 32 semanas y el bebe se mueve mucho menos desde ayer", "urgent"),
+    ("le pusieron una inyeccion de penicilina y ahora tiene ronchas en todo el cuerpo", "urgent"),
+    ("there is a red line going up my arm from the splinter", "urgent"),
+    ("im on chemo and my mouth is full of sores, hard to drink anything", "urgent"),
+    ("pushed a bobby pin too far in my ear and now it sounds muffled", "urgent"),
+    ("ok so im confused. why did the lab bill me separately from the visit?", "routine"),
+    (
+        "my daughter had a seizure with a fever two years ago and has been fine since, what would we do",
+        "routine",
+    ),
+    ("se le esta acabando el keppra, ella tiene convulsiones y no quiero que le den", "urgent"),
+    ("cuando llamo el interprete se corta y no entiendo nada", "routine"),
+    ("mi hijo se quebro el pie jugando, ya esta bien, le quitaron el yeso en junio", "routine"),
+    ("my urine was red after the beet smoothie, normal again now", "routine"),
+    ("where should we put the carbon monoxide detectors in a new house?", "routine"),
+    ("food gets stuck between my teeth on the left, need a dentist", "routine"),
+    ("the penny he swallowed came out in his diaper today", "routine"),
+    (
+        "the er gave me epi for the peanut reaction and i was fine in a couple hours, now the bill",
+        "routine",
+    ),
+    (
+        "my fingers were white after skiing but after warming up they turned pink and feel normal",
+        "routine",
+    ),
+]
 
 
 @pytest.mark.parametrize(
     ("text", "level"),
     [
-        # rare-but-deadly protocol topics
-        ("my toddler got into grandpas pain patch, hes breathing but i cant really wake him", "emergency"),
-        ("on linezolid and zoloft, legs keep jerking on their own, temp 102, heart racing", "emergency"),
-        ("i have addisons, threw up my hydrocortisone twice today and im so dizzy i cant stand", "emergency"),
-        ("i have addisons and a stomach bug, can i double my hydrocortisone? otherwise feel ok", "urgent"),
-        ("dad has afib and has had horrible belly pain all afternoon, 10 out of 10", "emergency"),
-        ("My left leg went cold and kind of white this afternoon. It's numb now and it hurts", "emergency"),
-        ("mi esposo fumigo con insecticida y ahora tiene mucha baba y le brincan los musculos", "emergency"),
-        ("got bit on the hand by a snake while stacking wood, hand is puffy", "emergency"),
-        ("got stung by a scorpion yesterday, hurt for an hour, totally fine now", "routine"),
-        ("baby is 10 days old. ive had a headache tylenol wont touch, seeing sparkly spots", "emergency"),
-        ("mi hijo de 2 anos se comio varias vitaminas con hierro y esta vomitando", "emergency"),
-        ("mi bebe de 8 meses llora fuerte a ratos y encoge las piernitas, vomito dos veces", "emergency"),
-        ("mom is type 1, meter says 32 and she wont really answer me", "emergency"),
-        # the same-day line, and what is not on it
-        ("mi nino de 4 anos tiene 3 dias con fiebre y tos, esta jugando", "urgent"),
-        ("sons roommate has meningococcal meningitis. school says close contacts need antibiotics", "urgent"),
-        ("ultimamente pienso que seria mejor no despertar, no tengo plan", "urgent"),
-        ("missed 2 pills this week and we had sex w/o a condom, can you send ella today", "urgent"),
-        ("is plan b safe to keep in my purse just in case?", "routine"),
-        ("mi azucar esta en 380 aunque me pongo la insulina, tengo mucha sed", "urgent"),
-        ("my husband gets winded walking across big parking lots, can you do the placard form", "routine"),
-        ("fever of 102 and ear pain at the weekend, on amoxicillin, today shes fever free", "routine"),
-        ("a few floaters for years, no flashes or curtain", "routine"),
+        *_THIRD_ROUND,
+        *_FOURTH_ROUND,
+        *_FIFTH_ROUND,
+        *_SIXTH_ROUND,
+        *_SEVENTH_ROUND,
+        *_EIGHTH_ROUND,
+        *_NINTH_ROUND,
+        *_TENTH_ROUND,
+        *_ELEVENTH_ROUND,
+        *_TWELFTH_ROUND,
+        *_THIRTEENTH_ROUND,
+        *_FOURTEENTH_ROUND,
+        *_FIFTEENTH_ROUND,
+        *_SIXTEENTH_ROUND,
+        *_SEVENTEENTH_ROUND,
+        *_EIGHTEENTH_ROUND,
+        *_NINETEENTH_ROUND,
+        *_TWENTIETH_ROUND,
+        *_TWENTY_FIRST_ROUND,
+        *_TWENTY_SECOND_ROUND,
+        *_TWENTY_THIRD_ROUND,
+        *_TWENTY_FOURTH_ROUND,
     ],
 )
-def test_nineteenth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
-
-
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # Spanish as written in US portals, and subtle twists on common complaints
-        (
-            "tengo guardadas las pastillas de mi esposo y esta noche me las voy a tomar. "
-            "ya les escribi cartas a mis hijos",
-            "emergency",
-        ),
-        ("I have my dad's pistol and I'm done tonight. thank you for everything", "emergency"),
-        ("mi bebe de 8 meses tiene diarrea, la mollera hundida y esta como un trapito", "emergency"),
-        ("la planta electrica esta en el garage y todos tenemos dolor de cabeza y mareo", "emergency"),
-        ("comi camarones y se me esta hinchando la bemba, siento la garganta cerrada", "emergency"),
-        ("siento un peso en el pecho que se me corre al brazo y estoy sudando frio", "emergency"),
-        ("tengo un dolor de muela terrible y se me hincho la cara, puedo tragar y respirar bien", "urgent"),
-        ("necesito refill del albuterol, se me acabo y me silba el pecho", "urgent"),
-        ("me salieron ampollitas en la frente. el ojo de ese lado lo tengo rojo y lloroso", "urgent"),
-        ("se quedo sin su levetiracetam para las convulsiones, solo le queda la pastilla de hoy", "urgent"),
-        ("dolor en el costado que baja a la ingle y la orina un poco rosada", "urgent"),
-        ("sciatica, cant really feel the toilet paper when i wipe, leaked pee without noticing", "emergency"),
-        ("on eliquis, woke with a pounding headache, threw up twice, cant keep my eyes open", "emergency"),
-        ("his left testicle hurts and he threw up this morning", "emergency"),
-        (
-            "fever of 102, little purple dots on his legs, pressed a glass on them, they didnt fade",
-            "emergency",
-        ),
-        ("mi papa tiene la pierna derecha, la tiene fria y blanca y no la siente", "emergency"),
-        ("back pain and a throbbing in my belly like a second heartbeat when i lie down", "emergency"),
-        (
-            "face numb like after the dentist and the room is spinning, i keep falling to the left",
-            "emergency",
-        ),
-        ("the dentist numbed my face for a filling and it's still numb 3 hours later", "routine"),
-        ("had a tumble this morning, neck is sore and both hands are tingly and clumsy since", "emergency"),
-        ("shaking chills last night and my bp is 84/50 this morning", "emergency"),
-    ],
-)
-def test_twentieth_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
-
-
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # Spanish as US patients write it (Caribbean and South American usage, protocol topics)
-        ("mi hijita tiene 5 semana y le tome la temperatura: 100.6", "emergency"),
-        ("mi bebe tiene 3 dias con fiebre de 101", "urgent"),  # three days of fever, not a 3-day-old
-        (
-            "desde ayer siento dormida la entrepierna y las dos piernas flojas, me dolia la espalda",
-            "emergency",
-        ),
-        ("me hice pipi encima sin darme cuenta y tengo la espalda baja fatal", "emergency"),
-        (
-            "con la pistola de grasa del taller se me disparo en la mano, es un puntito pero se hincha",
-            "emergency",
-        ),
-        ("el viernes me las trago todas y ya", "emergency"),
-        ("no quiero ser una carga para nadie y tengo guardadas las pastillas para dormir", "emergency"),
-        ("de repente se me oscurecio el ojo derecho y sigo sin ver nada con ese ojo", "emergency"),
-        ("mi mama se doblo el pie bajando la escalera y no puede pisar", "urgent"),
-        ("la fistula del brazo no tiene el zumbido desde esta manana", "urgent"),
-        ("veo destellos de luz y un monton de moscas flotando en el ojo izquierdo", "urgent"),
-        ("my wifes eyes have turned yellow over the weekend and her pee is dark", "urgent"),
-        # a coughing-fit illness with the breath back between fits; blue lips or a young infant still are
-        (
-            "my 10 year old has whooping cough fits where he cant catch his breath, fine in between fits",
-            "urgent",
-        ),
-        ("coughing fits, she cant catch her breath and her lips turn blue, fine in between", "emergency"),
-        ("my 6 week old has coughing fits where he cant catch his breath, fine between fits", "emergency"),
-        ("a mi abuela se le torcio la boca y habla enredado desde hace media hora", "emergency"),
-        (
-            "tengo la lengua y el labio de arriba bien hinchadisimos desde que tome la pastilla nueva",
-            "emergency",
-        ),
-        ("mi papa tiene fibrilacion y desde la tarde tiene un dolor de barriga horrible", "emergency"),
-        ("mi nieta de 9 meses con diarrea, la mollera se le ve bien hundida y esta flojita", "emergency"),
-        ("mi hijo de 3 tiene tos y se le hunde la piel entre las costillas", "emergency"),
-        ("se golpeo la cabeza jugando y ahora cuesta despertarlo", "emergency"),
-        ("mi hijo de 2 años agarró el pastillero de la abuela y se comió una pastilla", "emergency"),
-        ("mi esposo se trago su pastilla de la presion con jugo, hay problema?", "routine"),
-        ("me tome una pastilla de tylenol para el dolor de panza y ya me siento mejor", "routine"),
-        # history, hypotheticals and documents told in Spanish
-        ("mi papa no puede caminar mucho por la artritis, quiero pedir una andadera", "routine"),
-        ("mi hija tuvo fiebre el viernes pero no ha tenido mas desde el sabado, esta jugando", "routine"),
-        ("he had a fever on monday but hasnt had one since, eating fine", "routine"),
-        ("mi esposo estuvo en emergencia el martes porque se desmayo del calor, ya esta bien", "routine"),
-        ("el perro me mordio hace un mes y ya sano, cuanto cuesta la vacuna", "routine"),
-        ("si algun dia a mi bebe le da fiebre alta, a que hospital vamos?", "routine"),
-        ("necesito el plan de convulsiones firmado para la escuela de mi hija", "routine"),
-        ("la convulsion que tuvo en marzo no le ha vuelto a dar, necesito la cita de seguimiento", "routine"),
-    ],
-)
-def test_twenty_first_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
-
-
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # Spanish as written by farm, construction and restaurant workers and their families
-        ("mi suegro dice que le duele el pecho muy fuerte y esta sudando", "emergency"),
-        ("el azucar no me marca numero, el aparato nomas dice HI, y vomite dos veces", "emergency"),
-        ("a mi esposo le dio una descarga en el trabajo y ahora siente el corazon disparejo", "emergency"),
-        ("se cayo del andamio y no siente las piernas", "emergency"),
-        ("dejamos el calenton prendido toda la noche y todos amanecimos con dolor de cabeza", "emergency"),
-        ("mis hijos estan muy dormidos y no los puedo despertar", "emergency"),
-        ("mi niño de 2 no quiere usar el brazo desde que lo jale de la mano", "urgent"),
-        ("me entro una basurita en el ojo con la pulidora y me arde", "urgent"),
-        ("la creatinina me salio en 2.4 y tomo ibuprofeno todos los dias", "urgent"),
-        ("mi mama se resbalo en la cocina y anda cojeando", "urgent"),
-        ("se me metio cemento en las botas y tengo ampollas en las piernas", "urgent"),
-        ("me clave un clavo en el pie y ahora esta rojo", "urgent"),
-        ("estoy vomitando todo, lo devuelvo hasta el agua y solo he orinado una vez hoy", "urgent"),
-        ("a veces pienso que ojala ya no despertara", "urgent"),
-        ("con el humo se me puso mal el asma, uso el albuterol cada 3 horas", "urgent"),
-        ("se le acaba el levetiracetam manana y le dan convulsiones si no se lo toma", "urgent"),
-        ("me torci el tobillo, se hincho y esta morado, no puedo apoyar el pie", "urgent"),
-        ("mi nieto se trago un chicle, le pasa algo?", "routine"),
-        ("tengo asma, uso el albuterol y siento el pecho apretado cuando hace frio", "routine"),
-        # subtle twists and imitation rounds in English
-        ("fever of 102 and her neck is too stiff to bend", "emergency"),
-        ("i was cleaning the oven and the spray got in my eye, it burns and looks cloudy", "emergency"),
-        ("numb when I wipe and both legs feel heavy since my back went out", "emergency"),
-        ("ive saved up enough of my trazodone and i feel hopeless", "emergency"),
-        ("my 4 yo wont put her full weight on her left leg since this morning", "urgent"),
-        ("my son gets seizures if he misses his keppra and he runs out tomorrow", "urgent"),
-        (
-            "my daughter has had a nosebleed that has not stopped in almost an hour even pinching it",
-            "emergency",
-        ),
-        (
-            "fell off the step stool and landed on my left side on the railing, now my shoulder hurts",
-            "emergency",
-        ),
-        ("the camp form needs a line that the counselors can give his epipen", "routine"),
-    ],
-)
-def test_twenty_second_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
-
-
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # the last round of the session, measured with the retrained models (all Spanish, two imitations)
-        ("comi mariscos y se me esta cerrando la garganta y tengo la voz ronca", "emergency"),
-        ("mi hija se tomo como 25 tylenol extra fuerte hace dos horas", "emergency"),
-        (
-            "mi abuela de repente no ve nada del lado izquierdo y se le esta durmiendo la pierna izquierda",
-            "emergency",
-        ),
-        (
-            "ive been saving up the extras for months, after the holidays im done, i have it all worked out",
-            "emergency",
-        ),
-        (
-            "mi hijo tiene dolor de panza que empezo en el ombligo y ahora le duele abajo del lado derecho"
-            " y vomito",
-            "emergency",
-        ),
-        ("type 1, i have maybe 1 day left of insulin and the pharmacy needs a new script", "urgent"),
-        ("soy diabetica tipo 1 y solo me queda insulina para hoy", "urgent"),
-        ("a veces siento que seria mejor dormirme y no despertar, no tengo ningun plan", "urgent"),
-        ("mi hija se esta cortando los brazos con una navajita", "urgent"),
-        ("tengo epoc y estoy sacando flema y ahora es verde", "urgent"),
-        ("creo que es la piedra del rinon otra vez, el dolor va y viene", "urgent"),
-        ("mi esposo ronca muy fuerte, necesito un estudio del sueño", "routine"),
-    ],
-)
-def test_twenty_third_round_categories(text: str, level: str) -> None:
-    assert _rules_only_screen(text).urgency.value == level
-
-
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        # someone else's overdose told while it is happening (not a story about them)
-        ("my roommate says she swallowed like 30 advil about an hour ago, what do we do", "emergency"),
-        ("mi compañera de cuarto tuvo una sobredosis de pastillas hace media hora, que hago", "emergency"),
-        ("my coworker overdosed two years ago and it scared me, can we talk about my own meds", "routine"),
-        # a kidney test that jumped, told in Spanish with the old value after "y"
-        ("la creatinina me salio 2.3 y el año pasado estaba en 0.9, tomo naproxeno diario", "urgent"),
-        ("la creatinina de mi mama subio de 1.0 a 2.2 despues del diuretico nuevo", "urgent"),
-        # sets 102-106 (two imitations, all Spanish, subtle twists, the same-day line)
-        ("i have a jar of my husbands oxycodone saved and im going to take them all on sunday", "emergency"),
-        (
-            "we had our baby boy 6 days ago, my head has pounded all day and tylenol isnt touching it",
-            "emergency",
-        ),
-        (
-            "my delivery was 9 days ago and i keep seeing zigzag lights, bp was 170/110 at the pharmacy",
-            "emergency",
-        ),
-        (
-            "got dizzy and sweaty with heartburn while shoveling snow and the sweat is still pouring off me",
-            "emergency",
-        ),
-        ("my son is 14 and says it hurts down there, the left side is swollen since lunch", "emergency"),
-        ("mid sneeze something popped in my chest and now i cant get a full breath in", "emergency"),
-        (
-            "my inner thighs and butt feel numb and i cant feel the toilet paper, back has been killing me",
-            "emergency",
-        ),
-        ("the headache went from nothing to the worst of my life while i was at the gym", "emergency"),
-        ("the space heater has been on all night and all 3 of us have headaches and feel sick", "emergency"),
-        ("my brother said hes going to drive his truck off the bridge tonight", "emergency"),
-        ("dad gave me his passwords and said i wont have to worry about him much longer", "emergency"),
-        (
-            "the ultrasound report says findings consistent with acute appendicitis, nobody called me",
-            "emergency",
-        ),
-        ("a mi hijo le salio apendicitis en el ultrasonido y lo mandaron a la casa", "emergency"),
-        ("my 4 yo tipped a mug of boiling water, her neck and chest are blistered and peeling", "emergency"),
-        ("cut my hand on a mower blade and the blood pulses out every time i lift the towel", "emergency"),
-        ("mi mama toma insulina y el aparato marca 35, esta dice cosas sin sentido", "emergency"),
-        (
-            "empezo alrededor del ombligo y ahora le duele abajo a la derecha, tiene fiebre y vomito",
-            "emergency",
-        ),
-        (
-            "had an epidural last week and now get a headache every time i sit up, it goes away lying flat",
-            "urgent",
-        ),
-        ("my beta hcg was 2200 and the ultrasound didnt see a sac", "urgent"),
-        ("se le acaba el levetiracetam (keppra) pasado manana y la aseguranza no lo autoriza", "urgent"),
-        ("tengo 30 semanas de embarazo y me arde cuando orino", "urgent"),
-        ("le duele el costado y creo que son las piedras otra vez", "urgent"),
-        ("mi hija piso un clavo en la obra y tiene el pie hinchado", "urgent"),
-        ("se cayo del columpio y no la quiere mover, la muñeca esta hinchada", "urgent"),
-        ("my kidney function went from 0.9 to 2.4 since starting the new water pill", "urgent"),
-        ("my insulin pump died this morning and i need a backup lantus script", "urgent"),
-        (
-            "2 weeks out from having my daughter, i cry most of the day, more than baby blues",
-            "urgent",
-        ),
-        (
-            "grandpa is a little more forgetful and his urine smells strong, it burns when he pees",
-            "urgent",
-        ),
-        ("my afib app says 124 since breakfast, no chest pain", "urgent"),
-        ("the incisions from my gallbladder surgery are leaking yellow stuff and warm", "urgent"),
-        ("ketones negative, very thirsty, peeing a lot, sugar 290", "urgent"),
-        (
-            "she slipped on the ice and hit her head on the step but seems fine now, she is not on thinners",
-            "routine",
-        ),
-        ("the copier at the front desk was broken so they could not scan my card", "routine"),
-        ("my chest hurts when i press on it after the pushup challenge, no shortness of breath", "routine"),
-        ("what kind of belly pain means go to the er? just curious after my cousins surgery", "routine"),
-        # sets 107-110 (two imitations, all Spanish, protocol coverage)
-        ("my 15 yo says his right nut started killing him out of nowhere an hour ago", "emergency"),
-        ("mi hermano le dijo a su amigo que se va a tomar todas las pastillas de mi abuela", "emergency"),
-        ("mi papa toma warfarina, se pego en la cabeza y hoy me pregunto tres veces que dia es", "emergency"),
-        ("de repente se me durmio la cara del lado derecho y mi hija dice que hablo chistoso", "emergency"),
-        ("for my back ive been taking tylenol every 2 hours around the clock for 4 days", "emergency"),
-        ("grandma was in her cold apartment all night and she is not really making sense", "emergency"),
-        ("hago popo negra desde ayer y casi me desmayo cuando me levante", "emergency"),
-        ("diabetic, the boil on my thigh now has a purple black patch spreading and fever 101", "emergency"),
-        ("we have all been throwing up and dizzy since we lit the old gas heater", "emergency"),
-        (
-            "after my long flight my calf is swollen and its hard to catch my breath on the stairs",
-            "emergency",
-        ),
-        (
-            "my legs got weak after the flu, now my hands too, and breathing is a little harder today",
-            "emergency",
-        ),
-        ("the grease gun went off against my right index finger, now its pale and swollen", "emergency"),
-        ("got hit with 480 at work, my chest is fluttering and my hand is numb", "emergency"),
-        ("mi mama se cayo y le duele la cadera, casi no puede caminar", "urgent"),
-        ("creatinine 2.1?? last time it was 0.9, started lisinopril", "urgent"),
-        ("since they upped my carvedilol my pulse is 48 and im very tired", "urgent"),
-        ("broke my last humalog vial, no insulin for tonight, please call in a new one", "urgent"),
-        ("me cayo algo en el ojo cortando fierro, me llora mucho", "urgent"),
-        ("me entro un clavo de la clavadora en el dedo", "urgent"),
-        ("el dedo gordo del pie esta rojo y caliente, creo que es la gota", "urgent"),
-        ("al nino lo mordio el chucho de la vecina en la pierna", "urgent"),
-        ("tengo 32 semanas y el bebe se mueve mucho menos desde ayer", "urgent"),
-        ("le pusieron una inyeccion de penicilina y ahora tiene ronchas en todo el cuerpo", "urgent"),
-        ("there is a red line going up my arm from the splinter", "urgent"),
-        ("im on chemo and my mouth is full of sores, hard to drink anything", "urgent"),
-        ("pushed a bobby pin too far in my ear and now it sounds muffled", "urgent"),
-        ("ok so im confused. why did the lab bill me separately from the visit?", "routine"),
-        (
-            "my daughter had a seizure with a fever two years ago and has been fine since, what would we do",
-            "routine",
-        ),
-        ("se le esta acabando el keppra, ella tiene convulsiones y no quiero que le den", "urgent"),
-        ("cuando llamo el interprete se corta y no entiendo nada", "routine"),
-        ("mi hijo se quebro el pie jugando, ya esta bien, le quitaron el yeso en junio", "routine"),
-        ("my urine was red after the beet smoothie, normal again now", "routine"),
-        ("where should we put the carbon monoxide detectors in a new house?", "routine"),
-        ("food gets stuck between my teeth on the left, need a dentist", "routine"),
-        ("the penny he swallowed came out in his diaper today", "routine"),
-        (
-            "the er gave me epi for the peanut reaction and i was fine in a couple hours, now the bill",
-            "routine",
-        ),
-        (
-            "my fingers were white after skiing but after warming up they turned pink and feel normal",
-            "routine",
-        ),
-    ],
-)
-def test_twenty_fourth_round_categories(text: str, level: str) -> None:
+def test_categories_from_the_numbered_rounds(text: str, level: str) -> None:
+    """What each blind round taught, reworded rather than copied from the sets (one list per round above)."""
     assert _rules_only_screen(text).urgency.value == level
