@@ -298,6 +298,10 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout108.jsonl",
         "triage_heldout109.jsonl",
         "triage_heldout110.jsonl",
+        "triage_heldout111.jsonl",
+        "triage_heldout112.jsonl",
+        "triage_heldout113.jsonl",
+        "triage_heldout114.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
@@ -1510,6 +1514,31 @@ _TWENTY_FOURTH_ROUND: list[tuple[str, str]] = [
     ),
 ]
 
+_TWENTY_FIFTH_ROUND: list[tuple[str, str]] = [
+    # sets 111-114, the first measured with the models retrained on sets 96-110
+    ("tengo 28 semanas y estoy sangrando mucho, llene una toalla en media hora", "emergency"),
+    (
+        "ive been keeping the old ones and with this refill ill have enough, im tired of being a burden",
+        "emergency",
+    ),
+    ("mi hermano dice que se va a matar y saco la pistola del carro", "emergency"),
+    ("el bebe no ha mojado el panal desde anoche y esta muy aguadito", "emergency"),
+    ("found grandpa in the cold garage, thermometer says 92.8 and his skin is ice cold", "emergency"),
+    ("she turns 2 months next week and had 100.6 rectal tonight", "emergency"),
+    ("got a positive test last week, now sharp pain low on the right and i almost fainted", "emergency"),
+    ("my toddler took a sip of the lamp oil and keeps coughing", "emergency"),
+    ("took his glipizide by mistake, her meter, its 45, and she is spacey", "emergency"),
+    ("insurance denied my insulin and i have 1 day left in the pen", "urgent"),
+    ("el seguro no aprueba la insulina y solo me queda para la dosis de la noche", "urgent"),
+    ("la creatinina salio 2.5, en enero tenia 1.0", "urgent"),
+    ("o2 is 89 on my 2 liters, usually 91-92, talking fine", "urgent"),
+    ("mi papa tiene epoc y se ahoga mas cuando camina, la flema esta verde", "urgent"),
+    ("my c-section incision is red and draining, the baby is 10 days old, my temp was 100.8", "urgent"),
+    ("out of her keppra since monday, she had one of her usual seizures and is back to herself", "urgent"),
+    ("el ombligo del bebe tiene una costrita amarilla pero no huele", "routine"),
+    ("what temperature counts as a fever for a newborn? just want to know before she comes home", "routine"),
+]
+
 
 @pytest.mark.parametrize(
     ("text", "level"),
@@ -1536,6 +1565,7 @@ _TWENTY_FOURTH_ROUND: list[tuple[str, str]] = [
         *_TWENTY_SECOND_ROUND,
         *_TWENTY_THIRD_ROUND,
         *_TWENTY_FOURTH_ROUND,
+        *_TWENTY_FIFTH_ROUND,
     ],
 )
 def test_categories_from_the_numbered_rounds(text: str, level: str) -> None:
