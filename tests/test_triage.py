@@ -1536,7 +1536,12 @@ _TWENTY_FIFTH_ROUND: list[tuple[str, str]] = [
     ("my c-section incision is red and draining, the baby is 10 days old, my temp was 100.8", "urgent"),
     ("out of her keppra since monday, she had one of her usual seizures and is back to herself", "urgent"),
     ("el ombligo del bebe tiene una costrita amarilla pero no huele", "routine"),
-    ("what temperature counts as a fever for a newborn? just want to know before she comes home", "routine"),
+    (
+        "what temperature counts as a fever for a newborn? just want to know before she comes home",
+        "routine",
+    ),  # the brand "ella" is emergency contraception; the Spanish pronoun "ella" is not
+    ("the condom slipped last night, can you call in ella for me", "urgent"),
+    ("no usamos condon anoche, me pueden mandar la pastilla del dia siguiente", "urgent"),
 ]
 
 
@@ -1571,3 +1576,18 @@ _TWENTY_FIFTH_ROUND: list[tuple[str, str]] = [
 def test_categories_from_the_numbered_rounds(text: str, level: str) -> None:
     """What each blind round taught, reworded rather than copied from the sets (one list per round above)."""
     assert _rules_only_screen(text).urgency.value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mi mama dice que ella tiene dolor de pecho", False),
+        ("ella no quiere comer y tiene fiebre", False),
+        ("soy la hermana de ana, ella dio a luz hace 10 dias", False),
+        ("can you send ella to my pharmacy", True),
+        ("is ella better than plan b", True),
+    ],
+)
+def test_the_spanish_pronoun_ella_is_not_the_emergency_contraceptive(text: str, expected: bool) -> None:
+    concepts = triage._Concepts(load_rules(), normalize(text))
+    assert concepts.has("emergency_contraception") is expected
