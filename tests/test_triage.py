@@ -302,6 +302,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         "triage_heldout112.jsonl",
         "triage_heldout113.jsonl",
         "triage_heldout114.jsonl",
+        "triage_heldout115.jsonl",
+        "triage_heldout116.jsonl",
     ],
 )
 def test_no_emergency_is_missed_on_the_labelled_sets(fixture: str) -> None:
